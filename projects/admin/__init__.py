@@ -1,0 +1,7 @@
+"""Admin classes, one module per domain."""
+
+from __future__ import annotations
+
+from projects.admin import connections, labeling, workforce
+
+__all__ = ["connections", "labeling", "workforce"]

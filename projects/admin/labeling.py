@@ -1,0 +1,184 @@
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+from django import forms
+from django.contrib import admin, messages
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html
+
+from projects.ingest.errors import ImportRefused
+from projects.ingest.services import import_tasks
+from projects.labeling.queries import batches_with_counts, projects_with_counts
+from projects.models import Annotation, AnnotationVersion, Batch, LabelingProject, Task, TaskImport
+
+
+class TaskFileForm(forms.Form):
+    file = forms.FileField(help_text="CSV, JSONL or Label Studio JSON; UTF-8 (with or without BOM) or GB18030.")
+    batch = forms.ModelChoiceField(queryset=Batch.objects.none(), required=False)
+
+    def __init__(self, *args, project: LabelingProject, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["batch"].queryset = Batch.objects.filter(project=project)
+
+
+def _progress_cell(done: int, total: int) -> str:
+    share = (done / total * 100) if total else 0
+    return format_html(
+        '<span title="{} of {}">{} / {} <small>({}%)</small></span>', done, total, done, total, round(share)
+    )
+
+
+class BatchInline(admin.TabularInline):
+    model = Batch
+    extra = 0
+    fields = ["name", "vendor", "target_count", "due_at", "status"]
+    show_change_link = True
+
+
+@admin.register(LabelingProject)
+class LabelingProjectAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug", "status", "languages", "overlap", "batch_count", "tasks", "gold_count"]
+    list_filter = ["status"]
+    search_fields = ["name", "slug"]
+    prepopulated_fields = {"slug": ["name"]}
+    readonly_fields = ["created_by", "created_at", "updated_at"]
+    inlines = [BatchInline]
+    change_form_template = "admin/projects/labelingproject/change_form.html"
+
+    def get_queryset(self, request):
+        return projects_with_counts()
+
+    @admin.display(description="batches", ordering="batch_count")
+    def batch_count(self, project: LabelingProject) -> int:
+        return project.batch_count
+
+    @admin.display(description="annotated / tasks", ordering="task_count")
+    def tasks(self, project: LabelingProject) -> str:
+        return _progress_cell(project.annotated_count, project.task_count)
+
+    @admin.display(description="gold", ordering="gold_count")
+    def gold_count(self, project: LabelingProject) -> int:
+        return project.gold_count
+
+    def save_model(self, request, obj, form, change) -> None:
+        if not change:
+            obj.created_by = request.user
+        super().save_model(request, obj, form, change)
+
+    def get_urls(self):
+        return [
+            path(
+                "<int:project_id>/import/",
+                self.admin_site.admin_view(self.import_view),
+                name="projects_labelingproject_import",
+            ),
+            *super().get_urls(),
+        ]
+
+    def import_view(self, request: HttpRequest, project_id: int) -> HttpResponse:
+        project = get_object_or_404(LabelingProject, pk=project_id)
+        if not self.has_change_permission(request, project):
+            return HttpResponse(status=403)
+        form = TaskFileForm(request.POST or None, request.FILES or None, project=project)
+        import_errors: list[str] = []
+        if request.method == "POST" and form.is_valid():
+            upload = form.cleaned_data["file"]
+            with tempfile.TemporaryDirectory() as folder:
+                stored = Path(folder) / "upload"
+                with stored.open("wb") as destination:
+                    for piece in upload.chunks():
+                        destination.write(piece)
+                try:
+                    result = import_tasks(
+                        project=project,
+                        path=stored,
+                        file_name=upload.name,
+                        batch=form.cleaned_data["batch"],
+                        user=request.user,
+                    )
+                except ImportRefused as refused:
+                    import_errors = [str(error) for error in refused.errors]
+                    if refused.more:
+                        import_errors.append("… more errors not shown.")
+                else:
+                    self.message_user(
+                        request,
+                        f"Imported {result.task_count} tasks ({result.gold_count} gold) from {upload.name}.",
+                        messages.SUCCESS,
+                    )
+                    return HttpResponseRedirect(reverse("admin:projects_labelingproject_change", args=[project.pk]))
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Import tasks into {project}",
+            "project": project,
+            "form": form,
+            "import_errors": import_errors,
+            "opts": self.model._meta,
+        }
+        return TemplateResponse(request, "admin/projects/labelingproject/import.html", context)
+
+
+@admin.register(Batch)
+class BatchAdmin(admin.ModelAdmin):
+    list_display = ["name", "project", "vendor", "status", "due_at", "target_count", "tasks"]
+    list_filter = ["status", "vendor", "project"]
+    search_fields = ["name", "project__slug"]
+
+    def get_queryset(self, request):
+        return batches_with_counts()
+
+    @admin.display(description="annotated / tasks", ordering="task_count")
+    def tasks(self, batch: Batch) -> str:
+        return _progress_cell(batch.annotated_count, batch.task_count)
+
+
+@admin.register(Task)
+class TaskAdmin(admin.ModelAdmin):
+    list_display = ["external_id", "project", "batch", "language", "is_gold", "status", "created_at"]
+    list_filter = ["project", "language", "is_gold", "status"]
+    list_select_related = ["project", "batch"]
+    search_fields = ["external_id"]
+    readonly_fields = ["task_import", "created_at"]
+    raw_id_fields = ["batch"]
+    show_full_result_count = False
+
+
+@admin.register(TaskImport)
+class TaskImportAdmin(admin.ModelAdmin):
+    list_display = ["file_name", "project", "file_format", "encoding", "task_count", "created_by", "created_at"]
+    list_select_related = ["project", "created_by"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class AnnotationVersionInline(admin.TabularInline):
+    model = AnnotationVersion
+    extra = 0
+    can_delete = False
+    readonly_fields = ["version", "result", "was_cancelled", "lead_time", "updated_at", "recorded_at"]
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Annotation)
+class AnnotationAdmin(admin.ModelAdmin):
+    list_display = ["id", "task", "annotator", "was_cancelled", "lead_time", "version", "is_deleted", "updated_at"]
+    list_filter = ["is_deleted", "was_cancelled", "annotator__vendor"]
+    list_select_related = ["task__project", "annotator__user", "annotator__vendor"]
+    raw_id_fields = ["task", "annotator"]
+    inlines = [AnnotationVersionInline]
+    show_full_result_count = False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        # Annotations mirror Label Studio; they change there and come back through the pull.
+        return False

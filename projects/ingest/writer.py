@@ -1,0 +1,97 @@
+"""Writing checked task rows to the database in bulk.
+
+The rows wait in a spool file between the check and the write, so a file is read
+and checked once and memory stays flat whatever its size. PostgreSQL takes them
+through COPY (Django's bulk_create spends most of its time adapting parameters
+on large batches); other databases through bulk_create in chunks.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from itertools import islice
+from typing import IO
+
+from django.db import connection
+from django.utils import timezone
+
+from projects.ingest.validation import TaskRow
+from projects.models import Batch, LabelingProject, Task, TaskImport
+
+COPY_COLUMNS = (
+    "project_id", "batch_id", "task_import_id", "external_id", "data", "language",
+    "is_gold", "gold_answer", "predictions", "status", "created_at",
+)  # fmt: skip
+
+
+def spool_row(spool: IO[str], row: TaskRow) -> None:
+    record = [row.external_id, row.data, row.language, row.gold_answer, row.predictions]
+    spool.write(json.dumps(record, ensure_ascii=False, separators=(",", ":")))
+    spool.write("\n")
+
+
+def _spooled(spool: IO[str]) -> Iterator[list]:
+    for line in spool:
+        yield json.loads(line)
+
+
+def write_spooled_tasks(
+    *,
+    spool: IO[str],
+    project: LabelingProject,
+    batch: Batch | None,
+    task_import: TaskImport,
+    chunk_size: int,
+    on_chunk: Callable[[int], None] | None = None,
+) -> None:
+    """Insert every spooled row as a Task; call on_chunk(rows written so far) as it goes."""
+    spool.seek(0)
+    rows = _spooled(spool)
+    written = 0
+    batch_id = batch.pk if batch else None
+    if connection.vendor == "postgresql":
+        now = timezone.now()
+        table = Task._meta.db_table
+        statement = f"COPY {table} ({', '.join(COPY_COLUMNS)}) FROM STDIN"
+        with connection.cursor() as cursor, cursor.cursor.copy(statement) as copy:
+            for external_id, data, language, gold_answer, predictions in rows:
+                copy.write_row(
+                    (
+                        project.pk,
+                        batch_id,
+                        task_import.pk,
+                        external_id,
+                        json.dumps(data, ensure_ascii=False),
+                        language,
+                        gold_answer is not None,
+                        None if gold_answer is None else json.dumps(gold_answer, ensure_ascii=False),
+                        json.dumps(predictions, ensure_ascii=False),
+                        Task.Status.NEW,
+                        now,
+                    )
+                )
+                written += 1
+                if on_chunk and written % chunk_size == 0:
+                    on_chunk(written)
+    else:
+        while chunk := list(islice(rows, chunk_size)):
+            Task.objects.bulk_create(
+                Task(
+                    project=project,
+                    batch_id=batch_id,
+                    task_import=task_import,
+                    external_id=external_id,
+                    data=data,
+                    language=language,
+                    is_gold=gold_answer is not None,
+                    gold_answer=gold_answer,
+                    predictions=predictions,
+                )
+                for external_id, data, language, gold_answer, predictions in chunk
+            )
+            written += len(chunk)
+            if on_chunk:
+                on_chunk(written)
+    if on_chunk:
+        on_chunk(written)

@@ -1,0 +1,230 @@
+"""Labeling projects, their batches and tasks, and the annotations pulled back."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+
+from projects.models.connections import LabelStudioConnection
+from projects.models.workforce import Annotator, Vendor
+
+RATE_VALIDATORS = [MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("1"))]
+
+
+class LabelingProject(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        ACTIVE = "active", "Active"
+        PAUSED = "paused", "Paused"
+        COMPLETED = "completed", "Completed"
+        ARCHIVED = "archived", "Archived"
+
+    slug = models.SlugField(max_length=60, unique=True)
+    name = models.CharField(max_length=200)
+    label_config = models.TextField(help_text="Label Studio labeling configuration (XML).")
+    guidelines = models.TextField(blank=True, help_text="Instructions shown to annotators (HTML or plain text).")
+    languages = models.JSONField(default=list, blank=True, help_text='e.g. ["en", "zh"].')
+    overlap = models.PositiveSmallIntegerField(
+        default=1, validators=[MinValueValidator(1)], help_text="Annotators per task."
+    )
+    gold_rate = models.DecimalField(
+        max_digits=4,
+        decimal_places=3,
+        default=Decimal("0.05"),
+        validators=RATE_VALIDATORS,
+        help_text="Share of gold (honeypot) tasks mixed into each batch.",
+    )
+    qa_sample_rate = models.DecimalField(
+        max_digits=4,
+        decimal_places=3,
+        default=Decimal("0.10"),
+        validators=RATE_VALIDATORS,
+        help_text="Share of annotations drawn for QA review.",
+    )
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.DRAFT)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(overlap__gte=1), name="project_overlap_at_least_one"),
+            models.CheckConstraint(
+                condition=models.Q(gold_rate__gte=0, gold_rate__lte=1), name="project_gold_rate_is_a_share"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(qa_sample_rate__gte=0, qa_sample_rate__lte=1),
+                name="project_qa_sample_rate_is_a_share",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        from projects.labeling.label_config import LabelConfigError, parse_label_config
+
+        try:
+            parse_label_config(self.label_config)
+        except LabelConfigError as error:
+            raise ValidationError({"label_config": str(error)}) from error
+
+
+class Batch(models.Model):
+    class Status(models.TextChoices):
+        PLANNED = "planned", "Planned"
+        PUSHED = "pushed", "Pushed to Label Studio"
+        IN_PROGRESS = "in_progress", "In progress"
+        DELIVERED = "delivered", "Delivered"
+        ACCEPTED = "accepted", "Accepted"
+        REJECTED = "rejected", "Rejected"
+
+    project = models.ForeignKey(LabelingProject, on_delete=models.CASCADE, related_name="batches")
+    name = models.CharField(max_length=120)
+    vendor = models.ForeignKey(Vendor, on_delete=models.PROTECT, null=True, blank=True, related_name="batches")
+    target_count = models.PositiveIntegerField(default=0)
+    due_at = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PLANNED)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["project", "due_at", "name"]
+        verbose_name_plural = "batches"
+        constraints = [models.UniqueConstraint(fields=["project", "name"], name="batch_name_unique_in_project")]
+        indexes = [models.Index(fields=["vendor", "status"])]
+
+    def __str__(self) -> str:
+        return f"{self.project.slug} / {self.name}"
+
+
+class TaskImport(models.Model):
+    """One file imported into a project: who, when, what and how many."""
+
+    project = models.ForeignKey(LabelingProject, on_delete=models.CASCADE, related_name="imports")
+    file_name = models.CharField(max_length=255)
+    file_format = models.CharField(max_length=16)
+    encoding = models.CharField(max_length=16)
+    task_count = models.PositiveIntegerField(default=0)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.file_name} → {self.project.slug} ({self.task_count} tasks)"
+
+
+class Task(models.Model):
+    class Language(models.TextChoices):
+        ENGLISH = "en", "English"
+        CHINESE = "zh", "Chinese"
+        MIXED = "mixed", "Mixed"
+        OTHER = "other", "Other"
+
+    class Status(models.TextChoices):
+        NEW = "new", "New"
+        PUSHED = "pushed", "Pushed"
+        ANNOTATED = "annotated", "Annotated"
+        SKIPPED = "skipped", "Skipped"
+        COMPLETED = "completed", "Completed"
+
+    project = models.ForeignKey(LabelingProject, on_delete=models.CASCADE, related_name="tasks")
+    batch = models.ForeignKey(Batch, on_delete=models.SET_NULL, null=True, blank=True, related_name="tasks")
+    task_import = models.ForeignKey(TaskImport, on_delete=models.SET_NULL, null=True, blank=True, related_name="tasks")
+    external_id = models.CharField(max_length=255)
+    data = models.JSONField()
+    language = models.CharField(max_length=8, choices=Language.choices, default=Language.OTHER)
+    is_gold = models.BooleanField(default=False)
+    gold_answer = models.JSONField(null=True, blank=True, help_text="Label Studio result list.")
+    predictions = models.JSONField(default=list, blank=True, help_text="Model predictions (pre-annotations).")
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.NEW)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["project", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["project", "external_id"], name="task_external_id_unique_in_project"),
+            models.CheckConstraint(
+                condition=models.Q(is_gold=False) | models.Q(gold_answer__isnull=False),
+                name="gold_task_has_gold_answer",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["project", "status"]),
+            models.Index(fields=["batch", "status"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.project.slug}:{self.external_id}"
+
+
+class Annotation(models.Model):
+    """A label from one annotator on one task, mirrored from Label Studio."""
+
+    task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="annotations")
+    annotator = models.ForeignKey(
+        Annotator, on_delete=models.PROTECT, null=True, blank=True, related_name="annotations"
+    )
+    connection = models.ForeignKey(
+        LabelStudioConnection, on_delete=models.PROTECT, null=True, blank=True, related_name="annotations"
+    )
+    label_studio_id = models.BigIntegerField(null=True, blank=True)
+    label_studio_task_id = models.BigIntegerField(null=True, blank=True)
+    label_studio_user_id = models.BigIntegerField(null=True, blank=True)
+    result = models.JSONField(default=list, help_text="Label Studio result list.")
+    was_cancelled = models.BooleanField(default=False, help_text="The annotator skipped the task.")
+    lead_time = models.FloatField(null=True, blank=True, help_text="Seconds spent, as reported by Label Studio.")
+    version = models.PositiveIntegerField(default=1)
+    is_deleted = models.BooleanField(default=False)
+    created_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+    pulled_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["task", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["connection", "label_studio_id"],
+                condition=models.Q(label_studio_id__isnull=False),
+                name="annotation_unique_per_label_studio_id",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["annotator", "created_at"]),
+            models.Index(fields=["task", "is_deleted"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"annotation {self.pk} on {self.task_id}"
+
+
+class AnnotationVersion(models.Model):
+    """An earlier state of an annotation, kept when Label Studio reports an edit or deletion."""
+
+    annotation = models.ForeignKey(Annotation, on_delete=models.CASCADE, related_name="versions")
+    version = models.PositiveIntegerField()
+    result = models.JSONField()
+    was_cancelled = models.BooleanField(default=False)
+    lead_time = models.FloatField(null=True, blank=True)
+    updated_at = models.DateTimeField()
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["annotation", "version"]
+        constraints = [
+            models.UniqueConstraint(fields=["annotation", "version"], name="annotation_version_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"annotation {self.annotation_id} v{self.version}"

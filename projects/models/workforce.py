@@ -1,0 +1,47 @@
+"""Vendors and their annotators."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MinValueValidator
+from django.db import models
+
+
+class Vendor(models.Model):
+    name = models.CharField(max_length=120, unique=True)
+    slug = models.SlugField(max_length=60, unique=True)
+    contact_email = models.EmailField(blank=True)
+    languages = models.JSONField(default=list, blank=True, help_text='Languages the vendor labels, e.g. ["en", "zh"].')
+    daily_capacity = models.PositiveIntegerField(default=0, help_text="Tasks per day the vendor commits to.")
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Annotator(models.Model):
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="annotator")
+    vendor = models.ForeignKey(Vendor, on_delete=models.PROTECT, related_name="annotators")
+    languages = models.JSONField(default=list, blank=True)
+    skills = models.JSONField(default=list, blank=True, help_text='e.g. ["aftersales", "hallucination"].')
+    is_active = models.BooleanField(default=True)
+    hourly_cost = models.DecimalField(
+        max_digits=8, decimal_places=2, default=Decimal("0"), validators=[MinValueValidator(Decimal("0"))]
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["vendor__name", "user__username"]
+        indexes = [models.Index(fields=["vendor", "is_active"])]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(hourly_cost__gte=0), name="annotator_hourly_cost_not_negative")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user.get_username()} ({self.vendor})"
