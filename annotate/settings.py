@@ -133,11 +133,29 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_BEAT_SCHEDULE = {
+    # Webhooks are best effort; this pull reconciles whatever they missed.
+    "sync-labelstudio": {
+        "task": "projects.tasks.sync_labelstudio_task",
+        "schedule": float(os.environ.get("LABEL_STUDIO_SYNC_SECONDS", "300")),
+    },
+}
 
 # Label Studio: the default connection for the embedded mode; real deployments
 # configure one LabelStudioConnection per vendor or region in the admin.
 LABEL_STUDIO_URL = os.environ.get("LABEL_STUDIO_URL", "http://127.0.0.1:8080")
 LABEL_STUDIO_TOKEN = os.environ.get("LABEL_STUDIO_TOKEN", "")
+LABEL_STUDIO_TIMEOUT = float(os.environ.get("LABEL_STUDIO_TIMEOUT", "30"))
+LABEL_STUDIO_IMPORT_TIMEOUT = float(os.environ.get("LABEL_STUDIO_IMPORT_TIMEOUT", "300"))
+LABEL_STUDIO_EXPORT_TIMEOUT = float(os.environ.get("LABEL_STUDIO_EXPORT_TIMEOUT", "900"))
+LABEL_STUDIO_RETRIES = env_int("LABEL_STUDIO_RETRIES", 4)
+LABEL_STUDIO_BACKOFF = float(os.environ.get("LABEL_STUDIO_BACKOFF", "0.5"))
+# Tasks per import request: a few thousand keeps each request well inside the timeout.
+LABEL_STUDIO_PUSH_CHUNK = env_int("LABEL_STUDIO_PUSH_CHUNK", 2000)
+# Incremental pulls re-read this many seconds before the cursor, for clock and commit skew.
+LABEL_STUDIO_PULL_OVERLAP_SECONDS = env_int("LABEL_STUDIO_PULL_OVERLAP_SECONDS", 5)
+# Where Label Studio servers reach annotate's webhook receiver (empty: no webhooks, pull only).
+ANNOTATE_WEBHOOK_BASE_URL = os.environ.get("ANNOTATE_WEBHOOK_BASE_URL", "")
 
 # Import limits: a task bigger than this is refused with the field named.
 IMPORT_MAX_FIELD_CHARS = env_int("IMPORT_MAX_FIELD_CHARS", 100_000)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from projects.models.connections import LabelStudioConnection
+from projects.models.connections import AnnotatorAccount, LabelStudioConnection
 from projects.models.labeling import (
     Annotation,
     AnnotationVersion,
@@ -11,16 +11,23 @@ from projects.models.labeling import (
     Task,
     TaskImport,
 )
+from projects.models.sync import LabelStudioProject, ProjectConfigVersion, PushedTask, SyncRun, WebhookEvent
 from projects.models.workforce import Annotator, Vendor
 
 __all__ = [
     "Annotation",
     "AnnotationVersion",
     "Annotator",
+    "AnnotatorAccount",
     "Batch",
     "LabelStudioConnection",
+    "LabelStudioProject",
     "LabelingProject",
+    "ProjectConfigVersion",
+    "PushedTask",
+    "SyncRun",
     "Task",
     "TaskImport",
     "Vendor",
+    "WebhookEvent",
 ]

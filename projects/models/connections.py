@@ -1,4 +1,4 @@
-"""Label Studio servers annotate talks to, one per vendor (Community) or region (Enterprise)."""
+"""Label Studio servers annotate talks to, and what annotate keeps of its life on each."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import os
 
 from django.db import models
 
-from projects.models.workforce import Vendor
+from projects.models.workforce import Annotator, Vendor
 from projects.secrets import decrypt, encrypt
 
 
@@ -17,6 +17,7 @@ class LabelStudioConnection(models.Model):
 
     name = models.CharField(max_length=120, unique=True)
     url = models.URLField(help_text="Base URL, e.g. http://127.0.0.1:8080")
+    public_url = models.URLField(blank=True, help_text="URL annotators open in their browser, if not the same.")
     edition = models.CharField(max_length=16, choices=Edition.choices, default=Edition.COMMUNITY)
     vendor = models.ForeignKey(
         Vendor,
@@ -33,7 +34,12 @@ class LabelStudioConnection(models.Model):
         help_text="Name of the environment variable that holds the API token (preferred over a stored token).",
     )
     encrypted_token = models.TextField(blank=True, editable=False)
+    webhook_url = models.URLField(
+        blank=True, help_text="Where this server reaches annotate's webhook receiver; empty: no webhooks, pull only."
+    )
     is_active = models.BooleanField(default=True)
+    last_checked_at = models.DateTimeField(null=True, blank=True)
+    last_check_error = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -60,3 +66,26 @@ class LabelStudioConnection(models.Model):
     @property
     def has_token(self) -> bool:
         return bool(self.get_token())
+
+    @property
+    def browser_url(self) -> str:
+        return (self.public_url or self.url).rstrip("/")
+
+
+class AnnotatorAccount(models.Model):
+    """An annotator's user on one Label Studio server."""
+
+    annotator = models.ForeignKey(Annotator, on_delete=models.CASCADE, related_name="label_studio_accounts")
+    connection = models.ForeignKey(LabelStudioConnection, on_delete=models.CASCADE, related_name="accounts")
+    label_studio_user_id = models.BigIntegerField()
+    email = models.EmailField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["connection", "annotator"], name="one_account_per_annotator_and_server"),
+            models.UniqueConstraint(fields=["connection", "label_studio_user_id"], name="account_user_id_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.email} on {self.connection.name}"

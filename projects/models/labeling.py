@@ -185,6 +185,14 @@ class Annotation(models.Model):
     result = models.JSONField(default=list, help_text="Label Studio result list.")
     was_cancelled = models.BooleanField(default=False, help_text="The annotator skipped the task.")
     lead_time = models.FloatField(null=True, blank=True, help_text="Seconds spent, as reported by Label Studio.")
+    config_version = models.ForeignKey(
+        "projects.ProjectConfigVersion",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="The label config and guidelines the annotation was made under.",
+    )
     version = models.PositiveIntegerField(default=1)
     is_deleted = models.BooleanField(default=False)
     created_at = models.DateTimeField()

@@ -1,0 +1,177 @@
+"""The demo: a bilingual aftersales project with two vendors, six annotators and gold tasks."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import random
+import secrets
+import tempfile
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.utils import timezone
+
+from projects.demo.conversations import Conversation, generate_conversations
+from projects.ingest.services import import_tasks
+from projects.models import Annotator, Batch, LabelingProject, Vendor
+
+DEMO_DIR = Path(__file__).parent
+PROJECT_SLUG = "aftersales-cs"
+
+
+@dataclass(frozen=True)
+class DemoAnnotator:
+    username: str
+    full_name: str
+    vendor_slug: str
+    languages: tuple[str, ...]
+    # How the simulated annotator labels (used when the demo labels through Label Studio).
+    profile: str
+    hourly_cost: Decimal
+
+
+VENDORS = (
+    {"slug": "lingua-works", "name": "Lingua Works", "languages": ["en", "zh"], "daily_capacity": 400},
+    {"slug": "huayu-data", "name": "Huayu Data 华语数据", "languages": ["zh", "en"], "daily_capacity": 600},
+)
+ANNOTATORS = (
+    DemoAnnotator("alice.chen", "Alice Chen", "lingua-works", ("en", "zh"), "careful", Decimal("18.00")),
+    DemoAnnotator("ben.okafor", "Ben Okafor", "lingua-works", ("en",), "steady", Decimal("16.50")),
+    DemoAnnotator("carla.diaz", "Carla Diaz", "lingua-works", ("en",), "fast_sloppy", Decimal("15.00")),
+    DemoAnnotator("wang.fang", "王芳 Wang Fang", "huayu-data", ("zh", "en"), "careful", Decimal("9.00")),
+    DemoAnnotator("li.wei", "李伟 Li Wei", "huayu-data", ("zh",), "spammer", Decimal("7.50")),
+    DemoAnnotator("zhou.min", "周敏 Zhou Min", "huayu-data", ("zh",), "steady", Decimal("8.00")),
+)
+STAFF = (("pm", "Pat Morgan", True), ("qa", "Quinn Avery", False))
+BATCHES = (
+    ("2026-W47 Lingua Works", "lingua-works", 5),
+    ("2026-W47 Huayu Data", "huayu-data", 6),
+    ("2026-W48 Lingua Works", "lingua-works", 12),
+    ("2026-W48 Huayu Data", "huayu-data", 13),
+)
+
+
+@dataclass
+class DemoResult:
+    project: LabelingProject
+    created: bool
+    password: str
+    logins: list[tuple[str, str]] = field(default_factory=list)
+
+
+def demo_password() -> str:
+    """The demo accounts' password: DEMO_PASSWORD, else one made on first use and kept in var/."""
+    import os
+
+    if os.environ.get("DEMO_PASSWORD"):
+        return os.environ["DEMO_PASSWORD"]
+    stored = settings.VAR_DIR / "demo-password"
+    if not stored.exists():
+        stored.parent.mkdir(parents=True, exist_ok=True)
+        stored.write_text(f"demo-{secrets.token_urlsafe(9)}\n")
+        stored.chmod(0o600)
+    return stored.read_text().strip()
+
+
+def _gold_answer(conversation: Conversation) -> dict[str, str]:
+    return {
+        "scenario": conversation.scenario,
+        "resolved": conversation.resolved,
+        "hallucination": conversation.hallucination,
+    }
+
+
+def _task_line(conversation: Conversation, is_gold: bool) -> str:
+    row: dict = {"external_id": conversation.external_id, "dialogue": conversation.turns}
+    if is_gold:
+        row["gold_answer"] = _gold_answer(conversation)
+    return json.dumps(row, ensure_ascii=False)
+
+
+def build_demo(*, seed: int = 7, tasks_per_batch: int = 60, reset: bool = False) -> DemoResult:
+    """Create the demo project, vendors, people and batches; deterministic for a seed.
+
+    Idempotent: when the demo project exists it is left as it is unless reset is set.
+    """
+    password = demo_password()
+    logins = [(username, role) for username, role in _logins()]
+    existing = LabelingProject.objects.filter(slug=PROJECT_SLUG).first()
+    if existing and not reset:
+        return DemoResult(project=existing, created=False, password=password, logins=logins)
+
+    rng = random.Random(seed)
+    with transaction.atomic():
+        if existing:
+            existing.delete()
+        _create_people(password)
+        project = LabelingProject.objects.create(
+            slug=PROJECT_SLUG,
+            name="Aftersales chatbot conversations 售后机器人对话",
+            label_config=(DEMO_DIR / "label_config.xml").read_text(encoding="utf-8"),
+            guidelines=(DEMO_DIR / "guidelines.html").read_text(encoding="utf-8"),
+            languages=["en", "zh"],
+            overlap=2,
+            status=LabelingProject.Status.ACTIVE,
+            created_by=get_user_model().objects.get(username="pm"),
+        )
+        now = timezone.now().replace(minute=0, second=0, microsecond=0)
+        start_index = 1
+        for name, vendor_slug, due_in_days in BATCHES:
+            batch = Batch.objects.create(
+                project=project,
+                name=name,
+                vendor=Vendor.objects.get(slug=vendor_slug),
+                target_count=tasks_per_batch,
+                due_at=now + dt.timedelta(days=due_in_days),
+            )
+            conversations = generate_conversations(rng, tasks_per_batch, start_index=start_index)
+            start_index += tasks_per_batch
+            gold_rate = float(project.gold_rate)
+            with tempfile.TemporaryDirectory() as folder:
+                path = Path(folder) / f"{batch.name}.jsonl"
+                path.write_text(
+                    "\n".join(_task_line(item, rng.random() < gold_rate) for item in conversations) + "\n",
+                    encoding="utf-8",
+                )
+                import_tasks(project=project, path=path, file_name=path.name, batch=batch)
+    return DemoResult(project=project, created=True, password=password, logins=logins)
+
+
+def _logins() -> list[tuple[str, str]]:
+    rows = [("pm", "project manager (admin)"), ("qa", "QA reviewer")]
+    rows += [(item.username, f"annotator, {item.vendor_slug}, {item.profile}") for item in ANNOTATORS]
+    return rows
+
+
+def _create_people(password: str) -> None:
+    user_model = get_user_model()
+    for username, full_name, is_superuser in STAFF:
+        user, _ = user_model.objects.get_or_create(username=username)
+        user.first_name, _, user.last_name = full_name.partition(" ")
+        user.email = f"{username}@annotate.local"
+        user.is_staff = True
+        user.is_superuser = is_superuser
+        user.set_password(password)
+        user.save()
+    for vendor in VENDORS:
+        Vendor.objects.update_or_create(slug=vendor["slug"], defaults=vendor)
+    for item in ANNOTATORS:
+        user, _ = user_model.objects.get_or_create(username=item.username)
+        user.first_name = item.full_name
+        user.email = f"{item.username}@annotate.local"
+        user.set_password(password)
+        user.save()
+        Annotator.objects.update_or_create(
+            user=user,
+            defaults={
+                "vendor": Vendor.objects.get(slug=item.vendor_slug),
+                "languages": list(item.languages),
+                "skills": ["aftersales", "hallucination"],
+                "hourly_cost": item.hourly_cost,
+            },
+        )

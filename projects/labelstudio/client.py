@@ -1,0 +1,325 @@
+"""The one door to a Label Studio server: label-studio-sdk with annotate's timeouts, retries and errors.
+
+The SDK brings authentication (legacy token or personal access token, refreshed
+as needed) and the HTTP transport. Its own retries are switched off: it retries
+POSTs on 5xx, which can duplicate an import. Here only reads and other idempotent
+calls are retried, with exponential backoff; writes are made idempotent by their
+callers. Every failure becomes a LabelStudioError with a message a person can act on.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+from django.conf import settings
+from label_studio_sdk import LabelStudio
+
+from projects.models import LabelStudioConnection
+
+logger = logging.getLogger(__name__)
+
+
+class LabelStudioError(Exception):
+    """A Label Studio call failed; the message says which server and why."""
+
+
+class LabelStudioUnavailable(LabelStudioError):
+    """The server could not be reached or kept failing (connection refused, timeouts, 5xx)."""
+
+
+class LabelStudioAuthError(LabelStudioError):
+    """The server rejected the token."""
+
+
+class LabelStudioNotFound(LabelStudioError):
+    """The object asked for no longer exists on the server."""
+
+
+class LabelStudioRejected(LabelStudioError):
+    """The server refused the request as invalid (4xx other than auth and not found)."""
+
+
+TRANSIENT_ERRORS = (httpx.ConnectError, httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError)
+TIMEOUT_ERRORS = (httpx.TimeoutException,)
+
+
+class LabelStudioClient:
+    def __init__(
+        self,
+        *,
+        url: str,
+        token: str,
+        timeout: float | None = None,
+        retries: int | None = None,
+        backoff: float | None = None,
+    ) -> None:
+        self.url = url.rstrip("/")
+        self.timeout = timeout if timeout is not None else settings.LABEL_STUDIO_TIMEOUT
+        self.retries = retries if retries is not None else settings.LABEL_STUDIO_RETRIES
+        self.backoff = backoff if backoff is not None else settings.LABEL_STUDIO_BACKOFF
+        self.sdk = LabelStudio(base_url=self.url, api_key=token, timeout=self.timeout, max_retries=0)
+
+    @classmethod
+    def for_connection(cls, connection: LabelStudioConnection) -> LabelStudioClient:
+        token = connection.get_token()
+        if not token:
+            source = f"${connection.token_env_var}" if connection.token_env_var else "the stored token"
+            raise LabelStudioAuthError(f"No API token for Label Studio at {connection.url}: {source} is empty.")
+        return cls(url=connection.url, token=token)
+
+    # -- the transport ---------------------------------------------------------------------------
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        what: str,
+        params: dict | None = None,
+        body: Any = None,
+        idempotent: bool | None = None,
+        timeout: float | None = None,
+        not_found: str | None = None,
+    ) -> Any:
+        """Call the API and return the decoded JSON (None for an empty body).
+
+        `what` names the call in errors ("create the project"); `not_found` is the
+        message for a 404 ("project 12 no longer exists").
+        """
+        if idempotent is None:
+            idempotent = method in {"GET", "PUT", "DELETE", "HEAD"}
+        attempts = 1 + (self.retries if idempotent else 0)
+        http = self.sdk._client_wrapper.httpx_client
+        for attempt in range(1, attempts + 1):
+            try:
+                response = http.request(
+                    path,
+                    method=method,
+                    params=params,
+                    json=body,
+                    request_options={"max_retries": 0, "timeout_in_seconds": timeout or self.timeout},
+                )
+            except TRANSIENT_ERRORS + TIMEOUT_ERRORS as error:
+                if attempt < attempts and (idempotent or isinstance(error, httpx.ConnectError)):
+                    self._wait(attempt, what, error)
+                    continue
+                kind = "timed out" if isinstance(error, TIMEOUT_ERRORS) else "is not reachable"
+                raise LabelStudioUnavailable(
+                    f"Label Studio at {self.url} {kind} while trying to {what}: {error.__class__.__name__}: {error}"
+                ) from None
+            if response.status_code >= 500 and attempt < attempts:
+                self._wait(attempt, what, f"HTTP {response.status_code}")
+                continue
+            return self._decode(response, what=what, not_found=not_found)
+        raise AssertionError("unreachable")  # the loop returns or raises
+
+    def _wait(self, attempt: int, what: str, reason: object) -> None:
+        delay = self.backoff * (2 ** (attempt - 1))
+        logger.warning("Label Studio at %s: %s failed (%s); retrying in %.1f s", self.url, what, reason, delay)
+        time.sleep(delay)
+
+    def _decode(self, response: httpx.Response, *, what: str, not_found: str | None) -> Any:
+        status = response.status_code
+        if status in (401, 403):
+            raise LabelStudioAuthError(
+                f"Label Studio at {self.url} rejected the token (HTTP {status}) while trying to {what}: "
+                f"{_detail(response)}"
+            )
+        if status == 404:
+            raise LabelStudioNotFound(not_found or f"Label Studio at {self.url} has no such object ({what}).")
+        if status >= 500:
+            raise LabelStudioUnavailable(
+                f"Label Studio at {self.url} failed with HTTP {status} while trying to {what}: {_detail(response)}"
+            )
+        if status >= 400:
+            raise LabelStudioRejected(
+                f"Label Studio at {self.url} refused to {what} (HTTP {status}): {_detail(response)}"
+            )
+        if not response.content:
+            return None
+        return response.json()
+
+    # -- server ------------------------------------------------------------------------------------
+
+    def version(self) -> dict:
+        return self.request("GET", "api/version", what="read its version")
+
+    def whoami(self) -> dict:
+        return self.request("GET", "api/current-user/whoami", what="check the token")
+
+    # -- projects ----------------------------------------------------------------------------------
+
+    def create_project(self, *, title: str, label_config: str, instructions: str, overlap: int) -> dict:
+        return self.request(
+            "POST",
+            "api/projects/",
+            what=f"create the project {title!r}",
+            body={
+                "title": title,
+                "label_config": label_config,
+                "expert_instruction": instructions,
+                "show_instruction": bool(instructions),
+                "maximum_annotations": overlap,
+                "show_skip_button": True,
+                "show_overlap_first": True,
+                "overlap_cohort_percentage": 100,
+            },
+        )
+
+    def get_project(self, project_id: int) -> dict:
+        return self.request(
+            "GET",
+            f"api/projects/{project_id}/",
+            what=f"read project {project_id}",
+            not_found=f"Project {project_id} no longer exists on Label Studio at {self.url}.",
+        )
+
+    def update_project(self, project_id: int, **fields: Any) -> dict:
+        return self.request(
+            "PATCH",
+            f"api/projects/{project_id}/",
+            what=f"update project {project_id}",
+            body=fields,
+            idempotent=True,
+            not_found=f"Project {project_id} no longer exists on Label Studio at {self.url}.",
+        )
+
+    def find_projects(self, title: str) -> list[dict]:
+        found = self.request("GET", "api/projects/", what="list projects", params={"title": title, "page_size": 100})
+        return [project for project in found.get("results", []) if project.get("title") == title]
+
+    def import_tasks(self, project_id: int, tasks: list[dict]) -> list[int]:
+        """Import tasks in one request and return their new ids, in order. Never retried here."""
+        answer = self.request(
+            "POST",
+            f"api/projects/{project_id}/import",
+            what=f"import {len(tasks)} tasks into project {project_id}",
+            params={"return_task_ids": "true", "commit_to_project": "true"},
+            body=tasks,
+            idempotent=False,
+            timeout=settings.LABEL_STUDIO_IMPORT_TIMEOUT,
+            not_found=f"Project {project_id} no longer exists on Label Studio at {self.url}.",
+        )
+        task_ids = answer.get("task_ids")
+        if task_ids is None or len(task_ids) != len(tasks):
+            raise LabelStudioRejected(
+                f"Label Studio at {self.url} imported {answer.get('task_count')} of {len(tasks)} tasks into "
+                f"project {project_id} without returning their ids."
+            )
+        return task_ids
+
+    # -- tasks and annotations ---------------------------------------------------------------------
+
+    def iter_tasks(
+        self,
+        project_id: int,
+        *,
+        filters: list[dict] | None = None,
+        include: str = "id,updated_at,annotations,meta",
+        fields: str = "all",
+        page_size: int = 500,
+    ) -> Iterator[dict]:
+        """Tasks of a project, page by page, ordered by updated_at, optionally filtered."""
+        query: dict[str, Any] = {"ordering": ["tasks:updated_at"]}
+        if filters:
+            query["filters"] = {"conjunction": "and", "items": filters}
+        page = 1
+        while True:
+            try:
+                answer = self.request(
+                    "GET",
+                    "api/tasks/",
+                    what=f"list tasks of project {project_id}",
+                    params={
+                        "project": project_id,
+                        "page": page,
+                        "page_size": page_size,
+                        "fields": fields,
+                        "include": include,
+                        "query": json.dumps(query),
+                    },
+                    not_found="__last_page__",
+                )
+            except LabelStudioNotFound as error:
+                if str(error) == "__last_page__":
+                    return
+                raise
+            tasks = answer.get("tasks", [])
+            yield from tasks
+            if len(tasks) < page_size:
+                return
+            page += 1
+
+    def export_tasks(self, project_id: int) -> list[dict]:
+        """Every task of the project with all its annotations, as Label Studio's JSON export."""
+        return self.request(
+            "GET",
+            f"api/projects/{project_id}/export",
+            what=f"export project {project_id}",
+            params={"exportType": "JSON", "download_all_tasks": "true"},
+            timeout=settings.LABEL_STUDIO_EXPORT_TIMEOUT,
+            not_found=f"Project {project_id} no longer exists on Label Studio at {self.url}.",
+        )
+
+    def create_annotation(self, task_id: int, *, result: list, completed_by: int, lead_time: float,
+                          was_cancelled: bool = False) -> dict:  # fmt: skip
+        return self.request(
+            "POST",
+            f"api/tasks/{task_id}/annotations/",
+            what=f"annotate task {task_id}",
+            body={
+                "result": result,
+                "completed_by": completed_by,
+                "lead_time": lead_time,
+                "was_cancelled": was_cancelled,
+            },
+            idempotent=False,
+        )
+
+    # -- users -------------------------------------------------------------------------------------
+
+    def list_users(self) -> list[dict]:
+        return self.request("GET", "api/users/", what="list users")
+
+    def create_user(self, *, email: str, first_name: str, last_name: str) -> dict:
+        body = {"email": email, "username": email, "first_name": first_name, "last_name": last_name}
+        return self.request("POST", "api/users/", what=f"create the user {email}", body=body, idempotent=False)
+
+    # -- webhooks ----------------------------------------------------------------------------------
+
+    def create_webhook(self, *, project_id: int, url: str, headers: dict[str, str], actions: list[str]) -> dict:
+        return self.request(
+            "POST",
+            "api/webhooks/",
+            what=f"register a webhook for project {project_id}",
+            body={
+                "project": project_id,
+                "url": url,
+                "send_payload": True,
+                "send_for_all_actions": False,
+                "headers": headers,
+                "is_active": True,
+                "actions": actions,
+            },
+            idempotent=False,
+        )
+
+    def list_webhooks(self, project_id: int) -> list[dict]:
+        return self.request("GET", "api/webhooks/", what="list webhooks", params={"project": project_id})
+
+
+def _detail(response: httpx.Response) -> str:
+    try:
+        body = response.json()
+    except ValueError:
+        return response.text[:300]
+    if isinstance(body, dict):
+        for key in ("detail", "validation_errors", "error"):
+            if key in body:
+                return json.dumps(body[key], ensure_ascii=False)[:500]
+    return json.dumps(body, ensure_ascii=False)[:500]

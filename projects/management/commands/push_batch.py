@@ -1,0 +1,40 @@
+from __future__ import annotations
+
+from django.core.management.base import BaseCommand, CommandError
+from tqdm import tqdm
+
+from projects.labelstudio.client import LabelStudioError
+from projects.labelstudio.connections import TenancyRefused
+from projects.labelstudio.push import PushRefused, push_batch
+from projects.models import Batch
+
+
+class Command(BaseCommand):
+    help = "Push a batch's tasks to its vendor's Label Studio server (only what is missing; safe to rerun)."
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("batch_id", type=int)
+        parser.add_argument("--no-progress", action="store_true")
+
+    def handle(self, *args, batch_id: int, no_progress: bool, **options) -> None:
+        batch = Batch.objects.select_related("project", "vendor").filter(pk=batch_id).first()
+        if batch is None:
+            raise CommandError(f"No batch with id {batch_id}.")
+        bar = tqdm(desc="pushing", unit="task", disable=no_progress)
+
+        def progress(done: int, total: int) -> None:
+            bar.total = total
+            bar.update(done - bar.n)
+
+        try:
+            result = push_batch(batch=batch, progress=progress)
+        except (LabelStudioError, TenancyRefused, PushRefused) as error:
+            raise CommandError(f"Push of batch {batch_id} stopped: {error}") from None
+        finally:
+            bar.close()
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Batch {batch_id} ({batch}): {result.pushed} tasks pushed, {result.recovered} recovered from an "
+                f"earlier run, {result.already_there} already there. Label Studio: {result.project_url}"
+            )
+        )

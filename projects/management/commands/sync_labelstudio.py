@@ -1,0 +1,50 @@
+from __future__ import annotations
+
+from django.core.management.base import BaseCommand, CommandError
+from tqdm import tqdm
+
+from projects.labelstudio.sync import sync_all
+
+
+class Command(BaseCommand):
+    help = "Pull annotations from Label Studio (incremental from the stored cursor unless --full)."
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("--project", help="Slug of one labeling project.")
+        parser.add_argument("--full", action="store_true", help="Read whole projects instead of what changed.")
+        parser.add_argument("--no-progress", action="store_true")
+
+    def handle(self, *args, project: str | None, full: bool, no_progress: bool, **options) -> None:
+        bars: list[tqdm] = []
+
+        def progress_for(label_studio_project):
+            bar = tqdm(desc=str(label_studio_project.batch)[:40], unit="task", disable=no_progress)
+            bars.append(bar)
+
+            def progress(done: int, total: int | None) -> None:
+                bar.total = total
+                bar.update(done - bar.n)
+
+            return progress
+
+        outcomes = sync_all(project_slug=project, full=full, progress_for=progress_for)
+        for bar in bars:
+            bar.close()
+        failed = 0
+        for outcome in outcomes:
+            name = f"{outcome.label_studio_project.batch} ({outcome.label_studio_project.connection.name})"
+            if outcome.error:
+                failed += 1
+                self.stderr.write(self.style.ERROR(f"{name}: {outcome.error}"))
+                continue
+            run = outcome.run
+            self.stdout.write(
+                f"{name}: {run.get_kind_display().lower()}, {run.tasks_seen} tasks read, {run.created} new, "
+                f"{run.updated} changed, {run.deleted} deleted"
+            )
+            if outcome.drift:
+                self.stdout.write(self.style.WARNING(f"  drift: {outcome.drift}"))
+        if not outcomes:
+            self.stdout.write("Nothing pushed yet: no Label Studio project to pull.")
+        if failed:
+            raise CommandError(f"{failed} of {len(outcomes)} projects could not be pulled; the next run resumes them.")

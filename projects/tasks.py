@@ -1,0 +1,43 @@
+"""Celery tasks: thin, idempotent wrappers over services, retrying only transient failures."""
+
+from __future__ import annotations
+
+import logging
+
+from celery import shared_task
+
+from projects.labelstudio.client import LabelStudioUnavailable
+from projects.labelstudio.pull import PullFailed, pull_annotations
+from projects.labelstudio.push import push_batch
+from projects.labelstudio.receiver import process_webhook
+from projects.labelstudio.sync import sync_all
+from projects.models import Batch, LabelStudioProject, WebhookEvent
+
+logger = logging.getLogger(__name__)
+TRANSIENT = dict(autoretry_for=(LabelStudioUnavailable,), retry_backoff=10, retry_backoff_max=600, max_retries=6)
+
+
+@shared_task(acks_late=True, **TRANSIENT)
+def push_batch_task(batch_id: int) -> dict:
+    result = push_batch(batch=Batch.objects.select_related("project", "vendor").get(pk=batch_id))
+    return {"pushed": result.pushed, "label_studio_project_id": result.label_studio_project_id}
+
+
+@shared_task(acks_late=True, autoretry_for=(PullFailed,), retry_backoff=10, retry_backoff_max=600, max_retries=6)
+def pull_annotations_task(label_studio_project_id: int, full: bool = False) -> dict:
+    label_studio_project = LabelStudioProject.objects.select_related("connection").get(pk=label_studio_project_id)
+    run = pull_annotations(label_studio_project=label_studio_project, full=full)
+    return {"run": run.pk, "created": run.created, "updated": run.updated, "deleted": run.deleted}
+
+
+@shared_task(acks_late=True)
+def sync_labelstudio_task() -> int:
+    """The periodic reconciliation: an incremental pull of every pushed project."""
+    return len(sync_all())
+
+
+@shared_task(acks_late=True, max_retries=3, default_retry_delay=5)
+def process_webhook_event(event_id: int) -> None:
+    event = WebhookEvent.objects.select_related("connection").get(pk=event_id)
+    if event.processed_at is None:
+        process_webhook(event)

@@ -1,0 +1,59 @@
+"""`manage.py demo` builds a project a newcomer can explore, the same for the same seed."""
+
+from __future__ import annotations
+
+import io
+
+from django.core.management import call_command
+
+from projects.demo.services import PROJECT_SLUG, build_demo
+from projects.models import Annotator, Batch, LabelingProject, Task, Vendor
+
+
+def _snapshot() -> list[tuple]:
+    return list(Task.objects.order_by("external_id").values_list("external_id", "data", "language", "gold_answer"))
+
+
+def test_demo_builds_two_vendors_six_annotators_batches_and_gold(db, monkeypatch):
+    monkeypatch.setenv("DEMO_PASSWORD", "demo-password-for-tests")
+    out = io.StringIO()
+    call_command("demo", stdout=out)
+
+    project = LabelingProject.objects.get(slug=PROJECT_SLUG)
+    assert Vendor.objects.count() == 2
+    assert Annotator.objects.count() == 6
+    assert set(Annotator.objects.values_list("vendor__slug", flat=True)) == {"lingua-works", "huayu-data"}
+    assert Batch.objects.filter(project=project).count() == 4
+    assert project.tasks.count() == 240
+    assert project.tasks.filter(batch__isnull=True).count() == 0
+    assert project.tasks.filter(is_gold=True).exists()
+    languages = set(project.tasks.values_list("language", flat=True))
+    assert {"en", "zh"} <= languages
+    scenarios = {
+        region["value"]["choices"][0]
+        for answer in project.tasks.filter(is_gold=True).values_list("gold_answer", flat=True)
+        for region in answer
+        if region["from_name"] == "scenario"
+    }
+    assert len(scenarios) >= 3
+    printed = out.getvalue()
+    assert "demo-password-for-tests" in printed
+    assert "alice.chen" in printed and "pm " in printed
+
+
+def test_demo_is_deterministic_for_a_seed_and_varies_between_seeds(db, monkeypatch):
+    monkeypatch.setenv("DEMO_PASSWORD", "demo-password-for-tests")
+    build_demo(seed=11, tasks_per_batch=20)
+    first = _snapshot()
+    build_demo(seed=11, tasks_per_batch=20, reset=True)
+    assert _snapshot() == first
+    build_demo(seed=12, tasks_per_batch=20, reset=True)
+    assert _snapshot() != first
+
+
+def test_demo_run_twice_keeps_the_existing_project(db, monkeypatch):
+    monkeypatch.setenv("DEMO_PASSWORD", "demo-password-for-tests")
+    build_demo(tasks_per_batch=10)
+    result = build_demo(tasks_per_batch=10)
+    assert not result.created
+    assert Task.objects.count() == 40
