@@ -154,13 +154,16 @@ class LabelStudioClient:
 
     # -- projects ----------------------------------------------------------------------------------
 
-    def create_project(self, *, title: str, label_config: str, instructions: str, overlap: int) -> dict:
+    def create_project(
+        self, *, title: str, description: str, label_config: str, instructions: str, overlap: int
+    ) -> dict:
         return self.request(
             "POST",
             "api/projects/",
             what=f"create the project {title!r}",
             body={
                 "title": title,
+                "description": description,
                 "label_config": label_config,
                 "expert_instruction": instructions,
                 "show_instruction": bool(instructions),
@@ -190,8 +193,18 @@ class LabelStudioClient:
         )
 
     def find_projects(self, title: str) -> list[dict]:
-        found = self.request("GET", "api/projects/", what="list projects", params={"title": title, "page_size": 100})
-        return [project for project in found.get("results", []) if project.get("title") == title]
+        """Projects with exactly this title (Label Studio's filter is a substring search)."""
+        found = []
+        page = 1
+        while True:
+            answer = self.request(
+                "GET", "api/projects/", what="list projects",
+                params={"title": title, "page": page, "page_size": 100, "include": "id,title,description"},
+            )  # fmt: skip
+            found += [project for project in answer.get("results", []) if project.get("title") == title]
+            if not answer.get("next"):
+                return found
+            page += 1
 
     def import_tasks(self, project_id: int, tasks: list[dict]) -> list[int]:
         """Import tasks in one request and return their new ids, in order. Never retried here."""
@@ -220,11 +233,16 @@ class LabelStudioClient:
         project_id: int,
         *,
         filters: list[dict] | None = None,
-        include: str = "id,updated_at,annotations,meta",
+        include: str | None = None,
         fields: str = "all",
         page_size: int = 500,
     ) -> Iterator[dict]:
-        """Tasks of a project, page by page, ordered by updated_at, optionally filtered."""
+        """Tasks of a project, page by page, ordered by updated_at, optionally filtered.
+
+        With fields="all" and no include, each task carries its annotations in full,
+        skipped ones too; `include` narrows the task's fields but then annotations
+        come back as ids and times only.
+        """
         query: dict[str, Any] = {"ordering": ["tasks:updated_at"]}
         if filters:
             query["filters"] = {"conjunction": "and", "items": filters}
@@ -240,7 +258,7 @@ class LabelStudioClient:
                         "page": page,
                         "page_size": page_size,
                         "fields": fields,
-                        "include": include,
+                        **({"include": include} if include else {}),
                         "query": json.dumps(query),
                     },
                     not_found="__last_page__",

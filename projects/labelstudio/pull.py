@@ -87,7 +87,6 @@ def pull_annotations(
                         "value": since.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
                     }
                 ],
-                include="id,updated_at,annotations",
                 page_size=PAGE_SIZE,
             )
             total = None

@@ -14,9 +14,9 @@ from projects.labeling.label_config import cached_label_config, result_errors
 from projects.labeling.services import current_config_version
 from projects.labelstudio.accounts import ensure_annotator_accounts
 from projects.labelstudio.client import LabelStudioClient, LabelStudioError, LabelStudioUnavailable
-from projects.labelstudio.connections import connection_for_batch
+from projects.labelstudio.connections import check_tenancy, connection_for_batch
 from projects.labelstudio.webhooks import ensure_webhook
-from projects.models import Batch, LabelStudioProject, PushedTask, Task
+from projects.models import Batch, LabelStudioConnection, LabelStudioProject, PushedTask, Task
 
 ProgressCallback = Callable[[int, int], None]
 
@@ -40,14 +40,17 @@ def label_studio_title(batch: Batch) -> str:
     return f"{batch.project.slug} · {batch.name}"[: 50 - len(suffix)] + suffix
 
 
-def push_batch(*, batch: Batch, progress: ProgressCallback | None = None) -> PushResult:
+def push_batch(
+    *, batch: Batch, connection: LabelStudioConnection | None = None, progress: ProgressCallback | None = None
+) -> PushResult:
     """Push the batch's tasks to a Label Studio project of its vendor; send only what is missing.
 
     Idempotent and resumable: a push that died midway (Label Studio down, a worker
     killed) is finished by the next run, and no task is ever imported twice: tasks
     that reached Label Studio before the failure are found by their annotate id.
     """
-    connection = connection_for_batch(batch)
+    connection = connection or connection_for_batch(batch)
+    check_tenancy(connection, batch)
     project = batch.project
     _check_predictions(batch)
     client = LabelStudioClient.for_connection(connection)
@@ -113,13 +116,15 @@ def _ensure_project(client, batch, connection, config_version) -> LabelStudioPro
         client.get_project(existing.label_studio_id)  # a clear error if someone deleted it
         return existing
     title = label_studio_title(batch)
+    marker = f"annotate batch {batch.uid}"
     # A project created by a run that died before recording it is adopted, not duplicated.
-    found = client.find_projects(title)
+    found = [item for item in client.find_projects(title) if marker in (item.get("description") or "")]
     if found:
         label_studio_id = found[0]["id"]
     else:
         label_studio_id = client.create_project(
             title=title,
+            description=f"{batch.project.name}: {batch.name}. Managed by annotate ({marker}).",
             label_config=config_version.label_config,
             instructions=config_version.guidelines,
             overlap=batch.project.overlap,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from decimal import Decimal
 
 from django.conf import settings
@@ -88,6 +89,8 @@ class Batch(models.Model):
         REJECTED = "rejected", "Rejected"
 
     project = models.ForeignKey(LabelingProject, on_delete=models.CASCADE, related_name="batches")
+    # Marks the batch's projects on Label Studio servers, so a rerun adopts what an earlier run created.
+    uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     name = models.CharField(max_length=120)
     vendor = models.ForeignKey(Vendor, on_delete=models.PROTECT, null=True, blank=True, related_name="batches")
     target_count = models.PositiveIntegerField(default=0)
