@@ -8,7 +8,10 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PIP_QUIET := --quiet --disable-pip-version-check
 
-.PHONY: demo test lint format venv migrate serve bench-import clean-demo
+.PHONY: demo test lint format venv migrate serve bench-import bench-labelstudio clean-demo labelstudio-demo sync
+
+# One local Label Studio server per demo vendor (Community has no roles: a server serves one vendor).
+DEMO_SERVERS := lingua-works:8081 huayu-data:8082
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -22,14 +25,23 @@ venv: $(STAMP)
 migrate: venv
 	@$(BIN)/python manage.py migrate --no-input -v 0
 
-## make demo: set up, load the demo project, and serve the app on http://$(HOST):$(PORT)/
-demo: migrate
-	@$(BIN)/python manage.py demo
-	@echo "Serving annotate at http://$(HOST):$(PORT)/admin/  (Ctrl-C stops it)"
+## make demo: set up, start the vendors' Label Studio servers, load the demo, label it, serve the app
+demo: export ANNOTATE_WEBHOOK_BASE_URL ?= http://$(HOST):$(PORT)
+demo: migrate labelstudio-demo
+	@$(BIN)/python manage.py demo --label-studio
+	@echo "Serving annotate at http://$(HOST):$(PORT)/admin/  (Ctrl-C stops it; the Label Studio servers keep running)"
 	@$(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+labelstudio-demo:
+	@set -e; for server in $(DEMO_SERVERS); do scripts/labelstudio start $${server%%:*} $${server##*:}; done
+
+## make sync: pull what annotators did in Label Studio since the last sync
+sync: venv
+	@$(BIN)/python manage.py sync_labelstudio
 
 ## make test: set up and run the whole test suite (PostgreSQL when DATABASE_URL is set, SQLite otherwise)
 test: venv
+	@scripts/labelstudio install
 	@$(BIN)/ruff check .
 	@$(BIN)/ruff format --check .
 	@$(BIN)/python manage.py makemigrations --check --dry-run -v 0
@@ -45,5 +57,11 @@ format: venv
 bench-import: migrate
 	@$(BIN)/python bench/import.py
 
+## make bench-labelstudio: push 100,000 tasks and pull 100,000 annotations against a local server
+bench-labelstudio: venv
+	@$(BIN)/python bench/labelstudio.py
+
+## make clean-demo: forget the demo (annotate's database and the demo Label Studio servers' data)
 clean-demo:
-	rm -f var/annotate.sqlite3
+	rm -f var/annotate.sqlite3 var/demo/answer-key.json
+	@for server in $(DEMO_SERVERS); do scripts/labelstudio reset $${server%%:*}; done

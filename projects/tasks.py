@@ -31,9 +31,9 @@ def pull_annotations_task(label_studio_project_id: int, full: bool = False) -> d
 
 
 @shared_task(acks_late=True)
-def sync_labelstudio_task() -> int:
-    """The periodic reconciliation: an incremental pull of every pushed project."""
-    return len(sync_all())
+def sync_labelstudio_task(project_slug: str | None = None, full: bool = False) -> int:
+    """The periodic reconciliation: an incremental pull of every pushed project (or one project's)."""
+    return len(sync_all(project_slug=project_slug, full=full))
 
 
 @shared_task(acks_late=True, max_retries=3, default_retry_delay=5)

@@ -28,7 +28,7 @@ def fast_password_hashing(settings):
 
 ROOT = Path(__file__).resolve().parent.parent
 LABEL_STUDIO_SCRIPT = ROOT / "scripts" / "labelstudio"
-TEST_SERVER_NAME = "test"
+TEST_SERVER_NAME = os.environ.get("LABEL_STUDIO_TEST_NAME", "test")
 TEST_SERVER_PORT = int(os.environ.get("LABEL_STUDIO_TEST_PORT", "8090"))
 TOKEN_ENV_VAR = "ANNOTATE_TEST_LABEL_STUDIO_TOKEN"
 

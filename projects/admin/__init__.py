@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from projects.admin import connections, labeling, workforce
+from projects.admin import connections, labeling, sync, workforce
 
-__all__ = ["connections", "labeling", "workforce"]
+__all__ = ["connections", "labeling", "sync", "workforce"]

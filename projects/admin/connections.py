@@ -1,8 +1,10 @@
 from __future__ import annotations
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.utils.html import format_html
 
+from projects.labelstudio.connections import check_connection
 from projects.models import LabelStudioConnection
 
 
@@ -32,9 +34,31 @@ class LabelStudioConnectionForm(forms.ModelForm):
 @admin.register(LabelStudioConnection)
 class LabelStudioConnectionAdmin(admin.ModelAdmin):
     form = LabelStudioConnectionForm
-    list_display = ["name", "url", "edition", "vendor", "region", "token_source", "is_active"]
+    list_display = ["name", "url", "edition", "vendor", "region", "token_source", "is_active", "health"]
     list_filter = ["edition", "is_active"]
     list_select_related = ["vendor"]
+    readonly_fields = ["last_checked_at", "last_check_error"]
+    actions = ["check_now"]
+
+    @admin.display(description="health", ordering="last_checked_at")
+    def health(self, connection: LabelStudioConnection) -> str:
+        if connection.last_checked_at is None:
+            return "not checked"
+        checked = connection.last_checked_at.strftime("%Y-%m-%d %H:%M")
+        if connection.last_check_error:
+            return format_html(
+                '<span style="color:#ba2121" title="{}">✗ failing</span> <small>{}</small>',
+                connection.last_check_error,
+                checked,
+            )
+        return format_html('<span style="color:#447e36">✓ ok</span> <small>{}</small>', checked)
+
+    @admin.action(description="Check the connection (reach the server, try the token)")
+    def check_now(self, request, queryset) -> None:
+        for connection in queryset:
+            summary = check_connection(connection)
+            level = messages.ERROR if connection.last_check_error else messages.SUCCESS
+            self.message_user(request, f"{connection.name}: {summary}", level)
 
     @admin.display(description="token")
     def token_source(self, connection: LabelStudioConnection) -> str:

@@ -11,10 +11,14 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 
+from projects.admin.dispatch import run_or_queue
 from projects.ingest.errors import ImportRefused
 from projects.ingest.services import import_tasks
 from projects.labeling.queries import batches_with_counts, projects_with_counts
+from projects.labelstudio.connections import TenancyRefused
+from projects.labelstudio.push import PushRefused
 from projects.models import Annotation, AnnotationVersion, Batch, LabelingProject, Task, TaskImport
+from projects.tasks import push_batch_task
 
 
 class TaskFileForm(forms.Form):
@@ -128,6 +132,21 @@ class BatchAdmin(admin.ModelAdmin):
     list_display = ["name", "project", "vendor", "status", "due_at", "target_count", "tasks"]
     list_filter = ["status", "vendor", "project"]
     search_fields = ["name", "project__slug"]
+    actions = ["push_to_label_studio"]
+
+    @admin.action(description="Push to the vendor's Label Studio (only what is missing)")
+    def push_to_label_studio(self, request, queryset) -> None:
+        for batch in queryset:
+            run_or_queue(
+                request,
+                push_batch_task,
+                (batch.pk,),
+                what=f"Push of {batch}",
+                done=lambda outcome: (
+                    f"{outcome['pushed']} new tasks sent (Label Studio project {outcome['label_studio_project_id']})."
+                ),
+                expected_errors=(PushRefused, TenancyRefused),
+            )
 
     def get_queryset(self, request):
         return batches_with_counts()

@@ -17,11 +17,14 @@ from django.db import transaction
 from django.utils import timezone
 
 from projects.demo.conversations import Conversation, generate_conversations
+from projects.demo.simulation import model_prediction
 from projects.ingest.services import import_tasks
+from projects.labeling.label_config import LabelConfig, answer_to_result, parse_label_config
 from projects.models import Annotator, Batch, LabelingProject, Vendor
 
 DEMO_DIR = Path(__file__).parent
 PROJECT_SLUG = "aftersales-cs"
+MODEL_VERSION = "triage-bot-2026.11"
 
 
 @dataclass(frozen=True)
@@ -86,11 +89,36 @@ def _gold_answer(conversation: Conversation) -> dict[str, str]:
     }
 
 
-def _task_line(conversation: Conversation, is_gold: bool) -> str:
+def _task_line(conversation: Conversation, is_gold: bool, config: LabelConfig, rng: random.Random) -> str:
     row: dict = {"external_id": conversation.external_id, "dialogue": conversation.turns}
     if is_gold:
         row["gold_answer"] = _gold_answer(conversation)
+    else:
+        # The triage model's guess, shown to annotators as a pre-annotation.
+        answer, score = model_prediction(rng, _gold_answer(conversation))
+        row["predictions"] = [
+            {"model_version": MODEL_VERSION, "score": score, "result": answer_to_result(config, answer)}
+        ]
     return json.dumps(row, ensure_ascii=False)
+
+
+def answer_key_path() -> Path:
+    return settings.VAR_DIR / "demo" / "answer-key.json"
+
+
+def save_answer_key(conversations: list[Conversation]) -> None:
+    """The demo's hidden truth, which the simulated annotators label against; never pushed."""
+    path = answer_key_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(
+        json.dumps({item.external_id: _gold_answer(item) for item in conversations}, ensure_ascii=False),
+        encoding="utf-8",
+    )
+
+
+def load_answer_key() -> dict[str, dict[str, str]]:
+    path = answer_key_path()
+    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
 
 
 def build_demo(*, seed: int = 7, tasks_per_batch: int = 60, reset: bool = False) -> DemoResult:
@@ -121,6 +149,8 @@ def build_demo(*, seed: int = 7, tasks_per_batch: int = 60, reset: bool = False)
         )
         now = timezone.now().replace(minute=0, second=0, microsecond=0)
         start_index = 1
+        config = parse_label_config(project.label_config)
+        everything: list[Conversation] = []
         for name, vendor_slug, due_in_days in BATCHES:
             batch = Batch.objects.create(
                 project=project,
@@ -131,14 +161,16 @@ def build_demo(*, seed: int = 7, tasks_per_batch: int = 60, reset: bool = False)
             )
             conversations = generate_conversations(rng, tasks_per_batch, start_index=start_index)
             start_index += tasks_per_batch
+            everything += conversations
             gold_rate = float(project.gold_rate)
             with tempfile.TemporaryDirectory() as folder:
                 path = Path(folder) / f"{batch.name}.jsonl"
                 path.write_text(
-                    "\n".join(_task_line(item, rng.random() < gold_rate) for item in conversations) + "\n",
+                    "\n".join(_task_line(item, rng.random() < gold_rate, config, rng) for item in conversations) + "\n",
                     encoding="utf-8",
                 )
                 import_tasks(project=project, path=path, file_name=path.name, batch=batch)
+        save_answer_key(everything)
     return DemoResult(project=project, created=True, password=password, logins=logins)
 
 

@@ -31,7 +31,6 @@ from projects.models import (
 )
 
 logger = logging.getLogger(__name__)
-PAGE_SIZE = 500
 ProgressCallback = Callable[[int, int | None], None]
 
 
@@ -69,6 +68,7 @@ def pull_annotations(
     run = SyncRun.objects.create(label_studio_project=label_studio_project, kind=kind, cursor_before=cursor_before)
     counts = PullCounts()
     newest_seen: dt.datetime | None = None
+    page_size = settings.LABEL_STUDIO_PULL_PAGE_SIZE
     try:
         client = LabelStudioClient.for_connection(label_studio_project.connection)
         project_id = label_studio_project.label_studio_id
@@ -87,13 +87,13 @@ def pull_annotations(
                         "value": since.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
                     }
                 ],
-                page_size=PAGE_SIZE,
+                page_size=page_size,
             )
             total = None
         page: list[dict] = []
         for task in tasks:
             page.append(task)
-            if len(page) >= PAGE_SIZE:
+            if len(page) >= page_size:
                 newest_seen = _latest(newest_seen, page)
                 counts.add(apply_label_studio_tasks(label_studio_project, page, authoritative=True))
                 page = []

@@ -12,7 +12,7 @@ from projects.models.labeling import (
     TaskImport,
 )
 from projects.models.sync import LabelStudioProject, ProjectConfigVersion, PushedTask, SyncRun, WebhookEvent
-from projects.models.workforce import Annotator, Vendor
+from projects.models.workforce import Annotator, Vendor, VendorManager
 
 __all__ = [
     "Annotation",
@@ -29,5 +29,6 @@ __all__ = [
     "Task",
     "TaskImport",
     "Vendor",
+    "VendorManager",
     "WebhookEvent",
 ]

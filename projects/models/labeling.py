@@ -46,6 +46,15 @@ class LabelingProject(models.Model):
         help_text="Share of annotations drawn for QA review.",
     )
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.DRAFT)
+    redaction = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text='PII redaction before tasks reach a vendor, e.g. {"kinds": ["email", "phone", "card", "cn_id"], '
+        '"patterns": [{"name": "order_no", "regex": "SO-\\d{4}-\\d{6}"}]}. Empty: every built-in kind, no patterns.',
+    )
+    keep_originals = models.BooleanField(
+        default=False, help_text="Keep each task's unredacted data (never shown to vendor roles)."
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
@@ -116,6 +125,9 @@ class TaskImport(models.Model):
     file_format = models.CharField(max_length=16)
     encoding = models.CharField(max_length=16)
     task_count = models.PositiveIntegerField(default=0)
+    redaction_report = models.JSONField(
+        default=dict, blank=True, help_text="What was redacted: counts per kind and per field, never the values."
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
@@ -146,7 +158,10 @@ class Task(models.Model):
     batch = models.ForeignKey(Batch, on_delete=models.SET_NULL, null=True, blank=True, related_name="tasks")
     task_import = models.ForeignKey(TaskImport, on_delete=models.SET_NULL, null=True, blank=True, related_name="tasks")
     external_id = models.CharField(max_length=255)
-    data = models.JSONField()
+    data = models.JSONField(help_text="What annotators see: redacted per the project's policy.")
+    original_data = models.JSONField(
+        null=True, blank=True, editable=False, help_text="Unredacted data, kept only when the project opts in."
+    )
     language = models.CharField(max_length=8, choices=Language.choices, default=Language.OTHER)
     is_gold = models.BooleanField(default=False)
     gold_answer = models.JSONField(null=True, blank=True, help_text="Label Studio result list.")

@@ -45,3 +45,17 @@ class Annotator(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user.get_username()} ({self.vendor})"
+
+
+class VendorManager(models.Model):
+    """A person at a vendor who runs its team: sees the vendor's batches, annotators and quality, nothing else."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="vendor_manager")
+    vendor = models.ForeignKey(Vendor, on_delete=models.PROTECT, related_name="managers")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["vendor__name", "user__username"]
+
+    def __str__(self) -> str:
+        return f"{self.user.get_username()} (manager, {self.vendor})"

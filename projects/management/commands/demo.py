@@ -1,9 +1,11 @@
 from __future__ import annotations
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
+from projects.demo.live import DemoServerMissing, bring_demo_to_life
 from projects.demo.services import build_demo
 from projects.labeling.queries import projects_with_counts
+from projects.labelstudio.client import LabelStudioError
 
 
 class Command(BaseCommand):
@@ -13,8 +15,13 @@ class Command(BaseCommand):
         parser.add_argument("--seed", type=int, default=7, help="Same seed, same demo data.")
         parser.add_argument("--tasks-per-batch", type=int, default=60)
         parser.add_argument("--reset", action="store_true", help="Delete the demo project and build it again.")
+        parser.add_argument(
+            "--label-studio",
+            action="store_true",
+            help="Push to the vendors' local Label Studio servers, label as the simulated workforce, pull back.",
+        )
 
-    def handle(self, *args, seed: int, tasks_per_batch: int, reset: bool, **options) -> None:
+    def handle(self, *args, seed: int, tasks_per_batch: int, reset: bool, label_studio: bool, **options) -> None:
         result = build_demo(seed=seed, tasks_per_batch=tasks_per_batch, reset=reset)
         project = projects_with_counts().get(pk=result.project.pk)
         verb = "Loaded" if result.created else "Kept the existing"
@@ -24,6 +31,32 @@ class Command(BaseCommand):
                 f"in {project.batch_count} batches."
             )
         )
+        if label_studio:
+            try:
+                live = bring_demo_to_life(password=result.password, seed=seed, say=self.stdout.write)
+            except (DemoServerMissing, LabelStudioError) as error:
+                raise CommandError(str(error)) from error
+            for outcome in live.syncs:
+                if outcome.error:
+                    self.stderr.write(self.style.ERROR(f"  {outcome.label_studio_project}: {outcome.error}"))
+            project = projects_with_counts().get(pk=result.project.pk)
+            self.stdout.write(
+                self.style.SUCCESS(
+                    f"Label Studio: {live.pushed} tasks pushed, {live.labeled} labels made, "
+                    f"{project.annotated_count} tasks annotated in annotate."
+                )
+            )
         self.stdout.write(f"Demo logins (password for all: {result.password}):")
         for username, role in result.logins:
             self.stdout.write(f"  {username:<12} {role}")
+        if label_studio:
+            for connection in live.connections:
+                self.stdout.write(
+                    f"Label Studio for {connection.vendor.name}: {connection.browser_url}/user/login/ "
+                    f"— sign in as an annotator of that vendor, e.g. {_first_annotator_email(connection)}"
+                )
+
+
+def _first_annotator_email(connection) -> str:
+    account = connection.accounts.order_by("email").first()
+    return account.email if account else "(no annotator yet)"

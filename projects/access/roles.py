@@ -1,0 +1,57 @@
+"""The four roles, as Django groups with model permissions, created after every migrate."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import Group, Permission
+
+PROJECT_MANAGER = "project manager"
+QA_REVIEWER = "QA reviewer"
+VENDOR_MANAGER = "vendor manager"
+ANNOTATOR = "annotator"
+ROLES = (PROJECT_MANAGER, QA_REVIEWER, VENDOR_MANAGER, ANNOTATOR)
+INTERNAL_ROLES = (PROJECT_MANAGER, QA_REVIEWER)
+
+_ALL = ("add", "change", "delete", "view")
+# Model permissions per role; vendor roles' views are further scoped to their vendor (scoping.py).
+PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
+    PROJECT_MANAGER: {
+        model: _ALL
+        for model in (
+            "vendor",
+            "annotator",
+            "vendormanager",
+            "labelstudioconnection",
+            "labelingproject",
+            "batch",
+            "task",
+            "taskimport",
+            "annotation",
+            "labelstudioproject",
+        )
+    }
+    | {"syncrun": ("view",), "webhookevent": ("view",), "annotationversion": ("view",), "logentry": ("view",)},
+    QA_REVIEWER: {
+        model: ("view",)
+        for model in ("vendor", "annotator", "labelingproject", "batch", "task", "annotation", "annotationversion")
+    },
+    VENDOR_MANAGER: {model: ("view",) for model in ("vendor", "annotator", "labelingproject", "batch", "annotation")},
+    ANNOTATOR: {model: ("view",) for model in ("labelingproject", "batch", "annotation")},
+}
+
+
+def ensure_roles(**kwargs) -> None:
+    """Create the role groups and (re)grant their permissions; idempotent, run after migrate."""
+    for role, grants in PERMISSIONS.items():
+        group, _ = Group.objects.get_or_create(name=role)
+        codenames = [f"{action}_{model}" for model, actions in grants.items() for action in actions]
+        group.permissions.set(Permission.objects.filter(codename__in=codenames))
+
+
+def role_of(user) -> str | None:
+    """The user's role: the first of the four groups they belong to (superusers count as project managers)."""
+    if not user.is_authenticated or not user.is_active:
+        return None
+    if user.is_superuser:
+        return PROJECT_MANAGER
+    names = {group.name for group in user.groups.all()}
+    return next((role for role in ROLES if role in names), None)

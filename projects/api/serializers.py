@@ -1,0 +1,172 @@
+"""What the API shows of each object; vendor-side users never see gold answers or unredacted data."""
+
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from projects.access.scoping import can_see_gold, can_see_originals
+from projects.models import Annotation, Annotator, Batch, LabelingProject, Task, Vendor
+
+
+class VendorSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Vendor
+        fields = ["id", "name", "slug", "languages", "daily_capacity", "is_active"]
+
+
+class AnnotatorSerializer(serializers.ModelSerializer):
+    username = serializers.CharField(source="user.username", read_only=True)
+    name = serializers.CharField(source="user.get_full_name", read_only=True)
+
+    class Meta:
+        model = Annotator
+        fields = ["id", "username", "name", "vendor", "languages", "skills", "is_active"]
+
+
+class LabelingProjectSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = LabelingProject
+        fields = [
+            "id",
+            "slug",
+            "name",
+            "status",
+            "languages",
+            "overlap",
+            "gold_rate",
+            "qa_sample_rate",
+            "label_config",
+            "guidelines",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["created_at", "updated_at"]
+
+    def validate_label_config(self, value: str) -> str:
+        from projects.labeling.label_config import LabelConfigError, parse_label_config
+
+        try:
+            parse_label_config(value)
+        except LabelConfigError as error:
+            raise serializers.ValidationError(str(error)) from error
+        return value
+
+
+class BatchSerializer(serializers.ModelSerializer):
+    task_count = serializers.IntegerField(read_only=True)
+    annotated_count = serializers.IntegerField(read_only=True)
+
+    class Meta:
+        model = Batch
+        fields = [
+            "id",
+            "uid",
+            "project",
+            "name",
+            "vendor",
+            "target_count",
+            "due_at",
+            "status",
+            "task_count",
+            "annotated_count",
+            "created_at",
+        ]
+        read_only_fields = ["uid", "status", "created_at"]
+
+
+class TaskSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Task
+        fields = [
+            "id",
+            "project",
+            "batch",
+            "external_id",
+            "data",
+            "language",
+            "status",
+            "is_gold",
+            "gold_answer",
+            "original_data",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+    def get_fields(self):
+        fields = super().get_fields()
+        request = self.context.get("request")
+        user = request.user if request else None
+        if user is None or not can_see_gold(user):
+            fields.pop("is_gold")
+            fields.pop("gold_answer")
+        if user is None or not can_see_originals(user):
+            fields.pop("original_data")
+        return fields
+
+
+class AnnotationSerializer(serializers.ModelSerializer):
+    batch = serializers.IntegerField(source="task.batch_id", read_only=True)
+
+    class Meta:
+        model = Annotation
+        fields = [
+            "id",
+            "task",
+            "batch",
+            "annotator",
+            "result",
+            "was_cancelled",
+            "lead_time",
+            "version",
+            "is_deleted",
+            "label_studio_id",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+
+class TaskImportInput(serializers.Serializer):
+    file = serializers.FileField(help_text="CSV, JSONL or Label Studio JSON; UTF-8, UTF-8 with BOM or GB18030.")
+    batch = serializers.IntegerField(required=False, help_text="Batch of this project the tasks go into.")
+
+
+class TaskImportOutput(serializers.Serializer):
+    task_import_id = serializers.IntegerField()
+    task_count = serializers.IntegerField()
+    gold_count = serializers.IntegerField()
+    encoding = serializers.CharField()
+    file_format = serializers.CharField()
+    languages = serializers.DictField(child=serializers.IntegerField())
+
+
+class ImportErrorOutput(serializers.Serializer):
+    detail = serializers.CharField()
+    errors = serializers.ListField(child=serializers.DictField())
+
+
+class SyncInput(serializers.Serializer):
+    project = serializers.SlugField(required=False, help_text="Slug of one project; all when absent.")
+    full = serializers.BooleanField(default=False)
+
+
+class PushOutput(serializers.Serializer):
+    pushed = serializers.IntegerField()
+    label_studio_project_id = serializers.IntegerField()
+    queued = serializers.BooleanField()
+
+
+class ScorecardOutput(serializers.Serializer):
+    annotator = serializers.IntegerField()
+    username = serializers.CharField()
+    vendor = serializers.CharField()
+    annotations = serializers.IntegerField()
+    gold_seen = serializers.IntegerField()
+    gold_correct = serializers.IntegerField()
+    gold_accuracy = serializers.FloatField(allow_null=True)
+    gold_accuracy_low = serializers.FloatField(allow_null=True)
+    gold_accuracy_high = serializers.FloatField(allow_null=True)
+    median_lead_time = serializers.FloatField(allow_null=True)
+    peer_median_lead_time = serializers.FloatField(allow_null=True)
+    qa_acceptance = serializers.FloatField(allow_null=True)
+    weeks = serializers.ListField(child=serializers.DictField())

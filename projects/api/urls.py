@@ -1,0 +1,20 @@
+from __future__ import annotations
+
+from django.urls import include, path
+from rest_framework.routers import DefaultRouter
+
+from projects.api import views
+
+router = DefaultRouter()
+router.register("vendors", views.VendorViewSet, basename="vendor")
+router.register("annotators", views.AnnotatorViewSet, basename="annotator")
+router.register("projects", views.LabelingProjectViewSet, basename="project")
+router.register("batches", views.BatchViewSet, basename="batch")
+router.register("tasks", views.TaskViewSet, basename="task")
+router.register("annotations", views.AnnotationViewSet, basename="annotation")
+
+urlpatterns = [
+    path("", include(router.urls)),
+    path("me/", views.me, name="me"),
+    path("sync/", views.trigger_sync, name="sync"),
+]

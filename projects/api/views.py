@@ -1,0 +1,173 @@
+"""API views: parse, call one service or query, render. Every queryset goes through `visible`."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+from django.conf import settings
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action, api_view, permission_classes
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from projects.access.scoping import viewer_for, visible
+from projects.api import serializers
+from projects.api.filters import AnnotationFilter, BatchFilter, TaskFilter
+from projects.api.permissions import RolePermissions
+from projects.ingest.errors import ImportRefused
+from projects.ingest.services import import_tasks
+from projects.labeling.queries import batches_with_counts
+from projects.labelstudio.client import LabelStudioError
+from projects.labelstudio.connections import TenancyRefused
+from projects.labelstudio.push import PushRefused
+from projects.models import Annotation, Annotator, Batch, LabelingProject, Task, Vendor
+from projects.quality.scorecards import scorecards
+from projects.tasks import push_batch_task, sync_labelstudio_task
+
+
+class ScopedViewSet(viewsets.GenericViewSet):
+    """A viewset whose rows are what `visible` lets the user see; a foreign id is a 404."""
+
+    permission_classes = [IsAuthenticated, RolePermissions]
+    base_queryset = None
+
+    def get_queryset(self):
+        return visible(self.request.user, self.base_queryset.all())
+
+
+class VendorViewSet(ScopedViewSet, mixins.ListModelMixin, mixins.RetrieveModelMixin):
+    base_queryset = Vendor.objects.order_by("name")
+    serializer_class = serializers.VendorSerializer
+
+
+class AnnotatorViewSet(ScopedViewSet, mixins.ListModelMixin, mixins.RetrieveModelMixin):
+    base_queryset = Annotator.objects.select_related("user").order_by("vendor__name", "user__username")
+    serializer_class = serializers.AnnotatorSerializer
+    filterset_fields = ["vendor", "is_active"]
+
+    @extend_schema(responses=serializers.ScorecardOutput)
+    @action(detail=True)
+    def scorecard(self, request: Request, pk: str) -> Response:
+        """Gold accuracy with its Wilson 95% interval, speed against peers, and quality by week."""
+        annotator = self.get_object()
+        card = scorecards(Annotator.objects.filter(pk=annotator.pk))[0]
+        return Response(serializers.ScorecardOutput(card.as_dict()).data)
+
+
+class LabelingProjectViewSet(
+    ScopedViewSet,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+):
+    base_queryset = LabelingProject.objects.order_by("name")
+    serializer_class = serializers.LabelingProjectSerializer
+    filterset_fields = ["status", "slug"]
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def perform_create(self, serializer) -> None:
+        serializer.save(created_by=self.request.user)
+
+    @extend_schema(
+        request={"multipart/form-data": serializers.TaskImportInput},
+        responses={
+            201: serializers.TaskImportOutput,
+            400: OpenApiResponse(serializers.ImportErrorOutput, description="Refused: nothing was written."),
+        },
+    )
+    @action(detail=True, methods=["post"], url_path="import", permission_classes=[IsAuthenticated, RolePermissions])
+    def import_file(self, request: Request, pk: str) -> Response:
+        """Import a task file, all or nothing: the same service as the command and the admin form."""
+        project = self.get_object()
+        if not request.user.has_perm("projects.add_task"):
+            return Response({"detail": "Importing tasks needs the project manager role."}, status=403)
+        form = serializers.TaskImportInput(data=request.data)
+        form.is_valid(raise_exception=True)
+        batch = None
+        if form.validated_data.get("batch") is not None:
+            batch = Batch.objects.filter(project=project, pk=form.validated_data["batch"]).first()
+            if batch is None:
+                return Response({"detail": "No such batch in this project.", "errors": []}, status=400)
+        upload = form.validated_data["file"]
+        with tempfile.TemporaryDirectory() as folder:
+            path = Path(folder) / "upload"
+            with path.open("wb") as target:
+                for chunk in upload.chunks():
+                    target.write(chunk)
+            try:
+                result = import_tasks(project=project, path=path, file_name=upload.name, batch=batch, user=request.user)
+            except ImportRefused as refused:
+                errors = [
+                    {"file": error.file, "line": error.line, "field": error.field, "message": error.message}
+                    for error in refused.errors
+                ]
+                return Response({"detail": "The file was refused; nothing was imported.", "errors": errors}, 400)
+        return Response(serializers.TaskImportOutput(result.__dict__).data, status=status.HTTP_201_CREATED)
+
+
+class BatchViewSet(ScopedViewSet, mixins.ListModelMixin, mixins.RetrieveModelMixin):
+    serializer_class = serializers.BatchSerializer
+    filterset_class = BatchFilter
+
+    def get_queryset(self):
+        return visible(self.request.user, batches_with_counts().order_by("-created_at", "pk"))
+
+    @extend_schema(request=None, responses={200: serializers.PushOutput, 202: serializers.PushOutput})
+    @action(detail=True, methods=["post"])
+    def push(self, request: Request, pk: str) -> Response:
+        """Push the batch to its vendor's Label Studio (only what is missing)."""
+        batch = self.get_object()
+        if not request.user.has_perm("projects.change_batch"):
+            return Response({"detail": "Pushing needs the project manager role."}, status=403)
+        if not settings.CELERY_TASK_ALWAYS_EAGER:
+            push_batch_task.delay(batch.pk)
+            return Response({"pushed": 0, "label_studio_project_id": 0, "queued": True}, status=202)
+        try:
+            outcome = push_batch_task.run(batch.pk)
+        except (PushRefused, TenancyRefused) as refused:
+            return Response({"detail": str(refused)}, status=409)
+        except LabelStudioError as error:
+            return Response({"detail": str(error)}, status=502)
+        return Response({**outcome, "queued": False})
+
+
+class TaskViewSet(ScopedViewSet, mixins.ListModelMixin, mixins.RetrieveModelMixin):
+    base_queryset = Task.objects.order_by("pk")
+    serializer_class = serializers.TaskSerializer
+    filterset_class = TaskFilter
+
+
+class AnnotationViewSet(ScopedViewSet, mixins.ListModelMixin, mixins.RetrieveModelMixin):
+    base_queryset = Annotation.objects.select_related("task").order_by("pk")
+    serializer_class = serializers.AnnotationSerializer
+    filterset_class = AnnotationFilter
+
+
+@extend_schema(request=serializers.SyncInput, responses={202: None})
+@api_view(["POST"])
+@permission_classes([IsAuthenticated])
+def trigger_sync(request: Request) -> Response:
+    """Pull from Label Studio now (the same work as the scheduled sync)."""
+    if not request.user.has_perm("projects.change_labelstudioproject"):
+        return Response({"detail": "Triggering a sync needs the project manager role."}, status=403)
+    form = serializers.SyncInput(data=request.data)
+    form.is_valid(raise_exception=True)
+    project = form.validated_data.get("project")
+    if project:
+        get_object_or_404(LabelingProject, slug=project)
+    sync_labelstudio_task.delay(project, form.validated_data["full"])
+    return Response({"detail": "Sync started."}, status=202)
+
+
+@extend_schema(responses={200: dict})
+@api_view(["GET"])
+@permission_classes([IsAuthenticated])
+def me(request: Request) -> Response:
+    """Who the token or session belongs to, their role and (for vendor roles) their vendor."""
+    viewer = viewer_for(request.user)
+    return Response({"username": request.user.get_username(), "role": viewer.role, "vendor": viewer.vendor_id})

@@ -1,0 +1,35 @@
+"""The audit log: every human decision and configuration change, with who, when, before and after.
+
+django-auditlog records the changes (its middleware supplies the actor); this module says
+what is audited. Later domains (reviews, SLA policies, dataset builds) register here too.
+"""
+
+from __future__ import annotations
+
+from auditlog.registry import auditlog
+from django.contrib.auth import get_user_model
+
+
+def register_audited_models() -> None:
+    from projects.models import (
+        Annotator,
+        Batch,
+        LabelingProject,
+        LabelStudioConnection,
+        Vendor,
+        VendorManager,
+    )
+
+    auditlog.register(LabelingProject)
+    auditlog.register(Batch)
+    auditlog.register(Vendor)
+    auditlog.register(Annotator)
+    auditlog.register(VendorManager)
+    # The token never enters the log, not even encrypted.
+    auditlog.register(LabelStudioConnection, exclude_fields=["encrypted_token", "last_checked_at", "last_check_error"])
+    # Role changes are group membership changes.
+    auditlog.register(
+        get_user_model(),
+        include_fields=["username", "email", "is_active", "is_staff", "is_superuser", "groups"],
+        m2m_fields={"groups"},
+    )

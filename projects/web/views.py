@@ -1,0 +1,66 @@
+"""The vendor portal: a vendor manager's batches and team, an annotator's own work and quality."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+
+from projects.access.roles import ANNOTATOR, VENDOR_MANAGER
+from projects.access.scoping import viewer_for
+from projects.quality.scorecards import scorecards
+from projects.web.queries import label_studio_links, portal_annotators, portal_batches, rejected_work
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    viewer = viewer_for(request.user)
+    if viewer.is_internal:
+        return redirect("admin:index")
+    batches = list(portal_batches(request.user))
+    context = {
+        "viewer": viewer,
+        "batches": batches,
+        "links": label_studio_links(request.user, batches),
+        "is_manager": viewer.role == VENDOR_MANAGER,
+        "is_annotator": viewer.role == ANNOTATOR,
+    }
+    if viewer.role == VENDOR_MANAGER:
+        context["cards"] = scorecards(portal_annotators(request.user))
+    elif viewer.role == ANNOTATOR:
+        own = portal_annotators(request.user)
+        context["card"] = scorecards(own)[0] if own.exists() else None
+        context["rejected"] = rejected_work(request.user)
+    else:
+        return render(request, "portal/no_role.html", status=403)
+    return render(request, "portal/home.html", context)
+
+
+@login_required
+def batch_detail(request: HttpRequest, batch_id: int) -> HttpResponse:
+    batch = get_object_or_404(portal_batches(request.user), pk=batch_id)
+    return render(
+        request,
+        "portal/batch.html",
+        {
+            "batch": batch,
+            "link": label_studio_links(request.user, [batch]).get(batch.pk),
+            "viewer": viewer_for(request.user),
+        },
+    )
+
+
+@login_required
+def annotator_scorecard(request: HttpRequest, annotator_id: int) -> HttpResponse:
+    annotator = get_object_or_404(portal_annotators(request.user), pk=annotator_id)
+    card = scorecards(portal_annotators(request.user).filter(pk=annotator.pk))[0]
+    return render(
+        request,
+        "portal/scorecard.html",
+        {
+            "annotator": annotator,
+            "card": card,
+            "rejected": rejected_work(request.user, annotator),
+            "viewer": viewer_for(request.user),
+        },
+    )
