@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+from django.contrib import admin
+
 from projects.admin import connections, labeling, sync, workforce
+
+admin.site.site_header = "annotate · labeling operations"
+admin.site.site_title = "annotate"
+admin.site.index_title = "Projects, vendors and Label Studio"
 
 __all__ = ["connections", "labeling", "sync", "workforce"]

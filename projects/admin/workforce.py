@@ -1,9 +1,11 @@
 from __future__ import annotations
 
 from django.contrib import admin
+from django.contrib.auth.models import Group
 from django.db.models import Count
 
-from projects.models import Annotator, Vendor
+from projects.access.roles import VENDOR_MANAGER
+from projects.models import Annotator, Vendor, VendorManager
 
 
 @admin.register(Vendor)
@@ -28,3 +30,18 @@ class AnnotatorAdmin(admin.ModelAdmin):
     list_select_related = ["user", "vendor"]
     search_fields = ["user__username", "user__email"]
     autocomplete_fields = ["user"]
+
+
+@admin.register(VendorManager)
+class VendorManagerAdmin(admin.ModelAdmin):
+    """Who runs each vendor's team; saving one puts the user in the "vendor manager" group."""
+
+    list_display = ["user", "vendor", "created_at"]
+    list_filter = ["vendor"]
+    list_select_related = ["user", "vendor"]
+    search_fields = ["user__username", "user__email"]
+    autocomplete_fields = ["user"]
+
+    def save_model(self, request, vendor_manager: VendorManager, form, change: bool) -> None:
+        super().save_model(request, vendor_manager, form, change)
+        vendor_manager.user.groups.add(Group.objects.get(name=VENDOR_MANAGER))

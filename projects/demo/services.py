@@ -13,14 +13,16 @@ from pathlib import Path
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 from django.db import transaction
 from django.utils import timezone
 
+from projects.access.roles import ANNOTATOR, PROJECT_MANAGER, QA_REVIEWER, VENDOR_MANAGER, ensure_roles
 from projects.demo.conversations import Conversation, generate_conversations
 from projects.demo.simulation import model_prediction
 from projects.ingest.services import import_tasks
 from projects.labeling.label_config import LabelConfig, answer_to_result, parse_label_config
-from projects.models import Annotator, Batch, LabelingProject, Vendor
+from projects.models import Annotator, Batch, LabelingProject, Vendor, VendorManager
 
 DEMO_DIR = Path(__file__).parent
 PROJECT_SLUG = "aftersales-cs"
@@ -50,7 +52,9 @@ ANNOTATORS = (
     DemoAnnotator("li.wei", "李伟 Li Wei", "huayu-data", ("zh",), "spammer", Decimal("7.50")),
     DemoAnnotator("zhou.min", "周敏 Zhou Min", "huayu-data", ("zh",), "steady", Decimal("8.00")),
 )
-STAFF = (("pm", "Pat Morgan", True), ("qa", "Quinn Avery", False))
+STAFF = (("pm", "Pat Morgan", True, PROJECT_MANAGER), ("qa", "Quinn Avery", False, QA_REVIEWER))
+# One vendor manager per vendor: they see their own vendor's batches and team in the portal.
+VENDOR_MANAGERS = (("mia.ross", "Mia Ross", "lingua-works"), ("zhang.lei", "张磊 Zhang Lei", "huayu-data"))
 BATCHES = (
     ("2026-W47 Lingua Works", "lingua-works", 5),
     ("2026-W47 Huayu Data", "huayu-data", 6),
@@ -176,13 +180,15 @@ def build_demo(*, seed: int = 7, tasks_per_batch: int = 60, reset: bool = False)
 
 def _logins() -> list[tuple[str, str]]:
     rows = [("pm", "project manager (admin)"), ("qa", "QA reviewer")]
+    rows += [(username, f"vendor manager, {vendor_slug}") for username, _, vendor_slug in VENDOR_MANAGERS]
     rows += [(item.username, f"annotator, {item.vendor_slug}, {item.profile}") for item in ANNOTATORS]
     return rows
 
 
 def _create_people(password: str) -> None:
+    ensure_roles()
     user_model = get_user_model()
-    for username, full_name, is_superuser in STAFF:
+    for username, full_name, is_superuser, role in STAFF:
         user, _ = user_model.objects.get_or_create(username=username)
         user.first_name, _, user.last_name = full_name.partition(" ")
         user.email = f"{username}@annotate.local"
@@ -190,14 +196,24 @@ def _create_people(password: str) -> None:
         user.is_superuser = is_superuser
         user.set_password(password)
         user.save()
+        user.groups.add(Group.objects.get(name=role))
     for vendor in VENDORS:
         Vendor.objects.update_or_create(slug=vendor["slug"], defaults=vendor)
+    for username, full_name, vendor_slug in VENDOR_MANAGERS:
+        user, _ = user_model.objects.get_or_create(username=username)
+        user.first_name = full_name
+        user.email = f"{username}@annotate.local"
+        user.set_password(password)
+        user.save()
+        user.groups.add(Group.objects.get(name=VENDOR_MANAGER))
+        VendorManager.objects.update_or_create(user=user, defaults={"vendor": Vendor.objects.get(slug=vendor_slug)})
     for item in ANNOTATORS:
         user, _ = user_model.objects.get_or_create(username=item.username)
         user.first_name = item.full_name
         user.email = f"{item.username}@annotate.local"
         user.set_password(password)
         user.save()
+        user.groups.add(Group.objects.get(name=ANNOTATOR))
         Annotator.objects.update_or_create(
             user=user,
             defaults={

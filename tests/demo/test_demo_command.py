@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 
+from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
 from projects.demo.services import PROJECT_SLUG, build_demo
@@ -57,3 +58,23 @@ def test_demo_run_twice_keeps_the_existing_project(db, monkeypatch):
     result = build_demo(tasks_per_batch=10)
     assert not result.created
     assert Task.objects.count() == 40
+
+
+def test_demo_people_have_their_roles_and_vendor_managers_see_only_their_vendor(db, monkeypatch):
+    from projects.access.roles import role_of
+    from projects.access.scoping import visible
+
+    monkeypatch.setenv("DEMO_PASSWORD", "demo-password-for-tests")
+    build_demo(tasks_per_batch=10)
+    users = {user.username: user for user in get_user_model().objects.all()}
+
+    assert role_of(users["pm"]) == "project manager"
+    assert role_of(users["qa"]) == "QA reviewer"
+    assert role_of(users["alice.chen"]) == "annotator"
+    assert role_of(users["mia.ross"]) == "vendor manager"
+    assert set(visible(users["mia.ross"], Batch.objects.all()).values_list("vendor__slug", flat=True)) == {
+        "lingua-works"
+    }
+    assert set(visible(users["zhang.lei"], Batch.objects.all()).values_list("vendor__slug", flat=True)) == {
+        "huayu-data"
+    }
