@@ -42,6 +42,7 @@ sync: venv
 ## make test: set up and run the whole test suite (PostgreSQL when DATABASE_URL is set, SQLite otherwise)
 test: venv
 	@scripts/labelstudio install
+	@scripts/ensure-chromium
 	@$(BIN)/ruff check .
 	@$(BIN)/ruff format --check .
 	@$(BIN)/python manage.py makemigrations --check --dry-run -v 0

@@ -7,8 +7,12 @@ import sys
 from tqdm import tqdm
 
 
+# Reading phases count bytes of the input file; writing phases count tasks.
+BYTE_PHASES = {"validating", "reading"}
+
+
 class PhaseProgress:
-    """One tqdm bar per phase, measured in bytes of the input file."""
+    """One tqdm bar per phase: bytes of the input file while reading it, tasks while writing them."""
 
     def __init__(self, *, disable: bool = False) -> None:
         self.disable = disable
@@ -22,8 +26,8 @@ class PhaseProgress:
             bar = tqdm(
                 total=total,
                 desc=f"{phase:<10}",
-                unit="B",
-                unit_scale=True,
+                unit="B" if phase in BYTE_PHASES else " tasks",
+                unit_scale=phase in BYTE_PHASES,
                 file=sys.stderr,
                 disable=self.disable,
                 dynamic_ncols=True,
