@@ -6,7 +6,6 @@ import sys
 
 from tqdm import tqdm
 
-
 # Reading phases count bytes of the input file; writing phases count tasks.
 BYTE_PHASES = {"validating", "reading"}
 
