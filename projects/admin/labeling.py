@@ -169,8 +169,23 @@ class TaskAdmin(admin.ModelAdmin):
 
 @admin.register(TaskImport)
 class TaskImportAdmin(admin.ModelAdmin):
-    list_display = ["file_name", "project", "file_format", "encoding", "task_count", "created_by", "created_at"]
+    list_display = [
+        "file_name",
+        "project",
+        "file_format",
+        "encoding",
+        "task_count",
+        "redacted",
+        "created_by",
+        "created_at",
+    ]
     list_select_related = ["project", "created_by"]
+
+    @admin.display(description="PII redacted")
+    def redacted(self, task_import: TaskImport) -> str:
+        report = task_import.redaction_report or {}
+        kinds = ", ".join(f"{kind} {count}" for kind, count in sorted((report.get("kinds") or {}).items()))
+        return f"{report.get('values', 0)} ({kinds})" if kinds else "none"
 
     def has_add_permission(self, request) -> bool:
         return False

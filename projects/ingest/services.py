@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import tempfile
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import IO
 
@@ -14,7 +14,8 @@ from django.db import IntegrityError, transaction
 
 from projects.ingest.errors import ImportRefused, RowError
 from projects.ingest.readers import LineDecoder, UnreadableFile, detect_format, read_records
-from projects.ingest.validation import Limits, RecordValidator
+from projects.ingest.redaction import RedactionConfigError, RedactionPolicy, RedactionReport, parse_policy, redact_data
+from projects.ingest.validation import Limits, RecordValidator, TaskRow
 from projects.ingest.writer import spool_row, write_spooled_tasks
 from projects.labeling.label_config import LabelConfigError, cached_label_config
 from projects.models import Batch, LabelingProject, Task, TaskImport
@@ -31,6 +32,8 @@ class ImportResult:
     encoding: str
     file_format: str
     languages: dict[str, int]
+    # Counts only, as stored on TaskImport.redaction_report.
+    redaction_report: dict
 
 
 @dataclass
@@ -38,7 +41,8 @@ class _CheckedFile:
     encoding: str = "utf-8"
     task_count: int = 0
     gold_count: int = 0
-    languages: dict[str, int] | None = None
+    languages: dict[str, int] = field(default_factory=dict)
+    redaction: RedactionReport = field(default_factory=RedactionReport)
 
 
 def import_tasks(
@@ -55,7 +59,9 @@ def import_tasks(
     The whole file is read and checked first (structure, encoding, required data
     keys, external_id unique in the file and the project, field sizes, gold answers
     and predictions against the label config); only a clean file is written, in
-    one transaction. Raises ImportRefused listing file, line and field.
+    one transaction. Task data is redacted per the project's policy on the way
+    (the original kept only when the project opts in); gold answers and predictions
+    are left as they are. Raises ImportRefused listing file, line and field.
     """
     path = Path(path)
     file_name = file_name or path.name
@@ -66,6 +72,11 @@ def import_tasks(
         raise ImportRefused([RowError(file_name, None, "label_config", str(error))]) from None
     except UnreadableFile as error:
         raise ImportRefused([error.error]) from None
+    try:
+        policy = parse_policy(project.redaction)
+    except RedactionConfigError as error:
+        message = f"the redaction config of project {project.slug} is wrong: {error}"
+        raise ImportRefused([RowError(file_name, None, "redaction", message)]) from None
     validator = RecordValidator(
         config=config,
         file_name=file_name,
@@ -79,13 +90,19 @@ def import_tasks(
     with tempfile.TemporaryFile("w+", encoding="utf-8") as spool:
         checked = _check_file(
             project=project, path=path, file_name=file_name, file_format=file_format,
-            validator=validator, spool=spool, progress=progress,
+            validator=validator, policy=policy, spool=spool, progress=progress,
         )  # fmt: skip
+        redaction_report = {
+            "policy": policy.names,
+            "originals_kept": project.keep_originals and not policy.is_off,
+            **checked.redaction.as_json(),
+        }
         try:
             with transaction.atomic():
                 task_import = TaskImport.objects.create(
                     project=project, file_name=file_name[:255], file_format=file_format,
                     encoding=checked.encoding, task_count=checked.task_count, created_by=user,
+                    redaction_report=redaction_report,
                 )  # fmt: skip
                 write_spooled_tasks(
                     spool=spool, project=project, batch=batch, task_import=task_import,
@@ -103,7 +120,8 @@ def import_tasks(
         gold_count=checked.gold_count,
         encoding=checked.encoding,
         file_format=file_format,
-        languages=checked.languages or {},
+        languages=checked.languages,
+        redaction_report=redaction_report,
     )
 
 
@@ -114,6 +132,7 @@ def _check_file(
     file_name: str,
     file_format: str,
     validator: RecordValidator,
+    policy: RedactionPolicy,
     spool: IO[str],
     progress: ProgressCallback | None,
 ) -> _CheckedFile:
@@ -124,7 +143,8 @@ def _check_file(
     errors: list[RowError] = []
     first_line_of: dict[str, int] = {}
     pending: dict[str, int] = {}
-    checked = _CheckedFile(languages={})
+    checked = _CheckedFile()
+    keep_originals = project.keep_originals
 
     def add(error: RowError) -> None:
         errors.append(error)
@@ -165,6 +185,8 @@ def _check_file(
                 checked.gold_count += outcome.is_gold
                 checked.languages[outcome.language] = checked.languages.get(outcome.language, 0) + 1
                 if not errors:
+                    if not policy.is_off:
+                        outcome = _redacted(outcome, policy, checked.redaction, keep_originals=keep_originals)
                     spool_row(spool, outcome)
                 pending[outcome.external_id] = outcome.line
                 if len(pending) >= chunk_size:
@@ -184,3 +206,11 @@ def _check_file(
     if errors:
         raise ImportRefused(errors)
     return checked
+
+
+def _redacted(row: TaskRow, policy: RedactionPolicy, report: RedactionReport, *, keep_originals: bool) -> TaskRow:
+    redacted = redact_data(row.data, policy)
+    if not redacted.changed:
+        return row
+    report.add(redacted)
+    return replace(row, data=redacted.data, original_data=row.data if keep_originals else None)

@@ -25,6 +25,8 @@ class TaskRow:
     is_gold: bool
     gold_answer: list | None
     predictions: list
+    # The data as the file had it, when redaction changed it and the project keeps originals.
+    original_data: dict | None = None
 
 
 @dataclass(frozen=True)

@@ -20,13 +20,13 @@ from projects.ingest.validation import TaskRow
 from projects.models import Batch, LabelingProject, Task, TaskImport
 
 COPY_COLUMNS = (
-    "project_id", "batch_id", "task_import_id", "external_id", "data", "language",
+    "project_id", "batch_id", "task_import_id", "external_id", "data", "original_data", "language",
     "is_gold", "gold_answer", "predictions", "status", "created_at",
 )  # fmt: skip
 
 
 def spool_row(spool: IO[str], row: TaskRow) -> None:
-    record = [row.external_id, row.data, row.language, row.gold_answer, row.predictions]
+    record = [row.external_id, row.data, row.original_data, row.language, row.gold_answer, row.predictions]
     spool.write(json.dumps(record, ensure_ascii=False, separators=(",", ":")))
     spool.write("\n")
 
@@ -55,7 +55,7 @@ def write_spooled_tasks(
         table = Task._meta.db_table
         statement = f"COPY {table} ({', '.join(COPY_COLUMNS)}) FROM STDIN"
         with connection.cursor() as cursor, cursor.cursor.copy(statement) as copy:
-            for external_id, data, language, gold_answer, predictions in rows:
+            for external_id, data, original_data, language, gold_answer, predictions in rows:
                 copy.write_row(
                     (
                         project.pk,
@@ -63,6 +63,7 @@ def write_spooled_tasks(
                         task_import.pk,
                         external_id,
                         json.dumps(data, ensure_ascii=False),
+                        None if original_data is None else json.dumps(original_data, ensure_ascii=False),
                         language,
                         gold_answer is not None,
                         None if gold_answer is None else json.dumps(gold_answer, ensure_ascii=False),
@@ -83,12 +84,13 @@ def write_spooled_tasks(
                     task_import=task_import,
                     external_id=external_id,
                     data=data,
+                    original_data=original_data,
                     language=language,
                     is_gold=gold_answer is not None,
                     gold_answer=gold_answer,
                     predictions=predictions,
                 )
-                for external_id, data, language, gold_answer, predictions in chunk
+                for external_id, data, original_data, language, gold_answer, predictions in chunk
             )
             written += len(chunk)
             if on_chunk:

@@ -80,12 +80,20 @@ class LabelingProject(models.Model):
     def clean(self) -> None:
         from django.core.exceptions import ValidationError
 
+        from projects.ingest.redaction import RedactionConfigError, parse_policy
         from projects.labeling.label_config import LabelConfigError, parse_label_config
 
+        errors = {}
         try:
             parse_label_config(self.label_config)
         except LabelConfigError as error:
-            raise ValidationError({"label_config": str(error)}) from error
+            errors["label_config"] = str(error)
+        try:
+            parse_policy(self.redaction)
+        except RedactionConfigError as error:
+            errors["redaction"] = str(error)
+        if errors:
+            raise ValidationError(errors)
 
 
 class Batch(models.Model):

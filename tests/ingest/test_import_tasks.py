@@ -13,7 +13,8 @@ from django.core.management.base import CommandError
 from projects.ingest.errors import ImportRefused
 from projects.ingest.services import import_tasks
 from projects.models import Task, TaskImport
-from tests.factories import BatchFactory, TaskFactory
+from tests.factories import BatchFactory, LabelingProjectFactory, TaskFactory
+from tests.ingest.pii import BEIJING_ID, VISA, spaced
 
 FILES = Path(__file__).parent / "files"
 
@@ -174,3 +175,194 @@ def test_command_prints_a_summary(triage_project):
 def test_command_names_an_unknown_project(db):
     with pytest.raises(CommandError, match="No labeling project with slug 'nope'"):
         call_command("import_tasks", "nope", str(FILES / "good" / "mixed.jsonl"))
+
+
+# -- redaction on the way in ----------------------------------------------------------------------
+
+DIALOGUE_CONFIG = """<View>
+  <Paragraphs name="dialogue" value="$dialogue" layout="dialogue" nameKey="author" textKey="text"/>
+  <Choices name="scenario" toName="dialogue" choice="single">
+    <Choice value="refund"/><Choice value="not_received"/>
+  </Choices>
+</View>"""
+PREDICTION = {
+    "model_version": "triage-v3",
+    "score": 0.8,
+    "result": [{"from_name": "scenario", "to_name": "dialogue", "type": "choices", "value": {"choices": ["refund"]}}],
+}
+
+
+def write_conversations(path: Path) -> list[dict]:
+    """Three conversations: two carry PII (one of them gold), one carries only prices and dates."""
+    rows = [
+        {
+            "external_id": "c-1",
+            "dialogue": [
+                {"author": "buyer", "text": f"退款退到这张卡 {spaced(VISA, (4, 4, 4, 4))}，手机13800138000"},
+                {"author": "agent", "text": "好的亲，¥1299.00 预计2026年11月27日前到账"},
+            ],
+            "gold_answer": {"scenario": "refund"},
+        },
+        {
+            "external_id": "c-2",
+            "dialogue": [
+                {"author": "buyer", "text": "Parcel lost. Email lena.w@example.com or call +44 20 7946 0958."},
+                {"author": "buyer", "text": f"My ID for customs: {BEIJING_ID}, order SO-2026-004417"},
+            ],
+            "predictions": [PREDICTION],
+        },
+        {
+            "external_id": "c-3",
+            "dialogue": [{"author": "buyer", "text": "2 items, $45.99 each, ordered 2026-11-24 at 14:30"}],
+        },
+    ]
+    path.write_text("\n".join(json.dumps(row, ensure_ascii=False) for row in rows), encoding="utf-8")
+    return rows
+
+
+@pytest.fixture
+def dialogue_project(db):
+    return LabelingProjectFactory(
+        slug="dialogues",
+        label_config=DIALOGUE_CONFIG,
+        redaction={"patterns": [{"name": "order_no", "regex": r"SO-\d{4}-\d{6}"}]},
+    )
+
+
+def test_imported_tasks_are_redacted_and_originals_are_not_kept_by_default(dialogue_project, tmp_path):
+    path = tmp_path / "conversations.jsonl"
+    rows = write_conversations(path)
+
+    result = import_tasks(project=dialogue_project, path=path)
+
+    tasks = {task.external_id: task for task in Task.objects.all()}
+    assert [turn["text"] for turn in tasks["c-1"].data["dialogue"]] == [
+        "退款退到这张卡 [CARD]，手机[PHONE]",
+        "好的亲，¥1299.00 预计2026年11月27日前到账",
+    ]
+    assert [turn["text"] for turn in tasks["c-2"].data["dialogue"]] == [
+        "Parcel lost. Email [EMAIL] or call [PHONE].",
+        "My ID for customs: [CN_ID], order [ORDER_NO]",
+    ]
+    assert tasks["c-3"].data == {"dialogue": rows[2]["dialogue"]}
+    assert all(task.original_data is None for task in tasks.values())
+    assert tasks["c-1"].gold_answer[0]["value"] == {"choices": ["refund"]}
+    assert tasks["c-2"].predictions == [PREDICTION]
+    assert result.redaction_report == TaskImport.objects.get().redaction_report
+
+
+def test_the_import_report_counts_per_kind_and_field_and_never_holds_values(dialogue_project, tmp_path):
+    path = tmp_path / "conversations.jsonl"
+    write_conversations(path)
+
+    import_tasks(project=dialogue_project, path=path)
+
+    report = TaskImport.objects.get().redaction_report
+    assert report == {
+        "policy": ["email", "phone", "card", "cn_id", "order_no"],
+        "originals_kept": False,
+        "tasks": 2,
+        "values": 6,
+        "kinds": {"card": 1, "cn_id": 1, "email": 1, "order_no": 1, "phone": 2},
+        "fields": {"dialogue[].text": {"card": 1, "cn_id": 1, "email": 1, "order_no": 1, "phone": 2}},
+    }
+    assert "13800138000" not in json.dumps(report)
+
+
+def test_originals_are_kept_for_redacted_tasks_when_the_project_opts_in(dialogue_project, tmp_path):
+    dialogue_project.keep_originals = True
+    dialogue_project.save()
+    path = tmp_path / "conversations.jsonl"
+    rows = write_conversations(path)
+
+    result = import_tasks(project=dialogue_project, path=path)
+
+    tasks = {task.external_id: task for task in Task.objects.all()}
+    assert tasks["c-1"].original_data == {"dialogue": rows[0]["dialogue"]}
+    assert tasks["c-2"].original_data == {"dialogue": rows[1]["dialogue"]}
+    assert "[PHONE]" in tasks["c-1"].data["dialogue"][0]["text"]
+    # Nothing was masked in c-3: its data is its original.
+    assert tasks["c-3"].original_data is None
+    assert result.redaction_report["originals_kept"] is True
+
+
+def test_a_project_with_redaction_off_imports_data_as_it_is(dialogue_project, tmp_path):
+    dialogue_project.redaction = {"kinds": []}
+    dialogue_project.keep_originals = True
+    dialogue_project.save()
+    path = tmp_path / "conversations.jsonl"
+    rows = write_conversations(path)
+
+    import_tasks(project=dialogue_project, path=path)
+
+    assert Task.objects.get(external_id="c-2").data == {"dialogue": rows[1]["dialogue"]}
+    assert Task.objects.filter(original_data__isnull=False).count() == 0
+    assert TaskImport.objects.get().redaction_report == {
+        "policy": [],
+        "originals_kept": False,
+        "tasks": 0,
+        "values": 0,
+        "kinds": {},
+        "fields": {},
+    }
+
+
+def test_a_csv_of_text_fields_is_redacted_too(triage_project, tmp_path):
+    path = tmp_path / "tasks.csv"
+    path.write_text(
+        "external_id,message,reply\n"
+        "m-1,我的手机 138-0013-8000，邮箱 wang.demo@example.cn,亲，已为您登记\n"
+        "m-2,Where is my order? I paid $45.99 on 2026-11-24,It ships today\n",
+        encoding="utf-8",
+    )
+
+    import_tasks(project=triage_project, path=path)
+
+    assert Task.objects.get(external_id="m-1").data == {
+        "message": "我的手机 [PHONE]，邮箱 [EMAIL]",
+        "reply": "亲，已为您登记",
+    }
+    assert Task.objects.get(external_id="m-2").data["message"] == "Where is my order? I paid $45.99 on 2026-11-24"
+
+
+@pytest.mark.parametrize(
+    ("redaction", "fragment"),
+    [
+        ({"kinds": ["email", "passport"]}, "unknown kind 'passport'"),
+        ({"patterns": [{"name": "order_no", "regex": "SO-[0-9"}]}, "pattern 1 (order_no): the regex does not compile"),
+    ],
+)
+def test_a_bad_redaction_config_refuses_the_import_and_writes_nothing(dialogue_project, tmp_path, redaction, fragment):
+    dialogue_project.redaction = redaction
+    dialogue_project.save()
+    path = tmp_path / "conversations.jsonl"
+    write_conversations(path)
+
+    with pytest.raises(CommandError) as refused:
+        call_command("import_tasks", "dialogues", str(path), "--no-progress")
+
+    message = str(refused.value)
+    assert "Nothing was imported" in message
+    assert "conversations.jsonl: redaction: the redaction config of project dialogues is wrong" in message
+    assert fragment in message
+    assert Task.objects.count() == 0
+    assert TaskImport.objects.count() == 0
+
+
+def test_command_prints_a_one_line_redaction_summary(dialogue_project, tmp_path):
+    path = tmp_path / "conversations.jsonl"
+    write_conversations(path)
+    out = io.StringIO()
+
+    call_command("import_tasks", "dialogues", str(path), "--no-progress", stdout=out)
+
+    assert (
+        "Redacted 6 values in 2 tasks (card 1, cn_id 1, email 1, order_no 1, phone 2); originals not kept."
+        in out.getvalue()
+    )
+
+
+def test_command_says_when_redaction_found_nothing(triage_project):
+    out = io.StringIO()
+    call_command("import_tasks", "triage", str(FILES / "good" / "mixed.jsonl"), "--no-progress", stdout=out)
+    assert "Redaction (email, phone, card, cn_id): nothing found." in out.getvalue()

@@ -43,3 +43,15 @@ class Command(BaseCommand):
                 f"from {result.file_format} ({result.encoding}); languages: {languages or 'none'}."
             )
         )
+        self.stdout.write(redaction_summary(result.redaction_report))
+
+
+def redaction_summary(report: dict) -> str:
+    """One line on what the import masked, from the counts it stored (never the values)."""
+    if not report.get("policy"):
+        return "Redaction: off for this project."
+    if not report.get("values"):
+        return f"Redaction ({', '.join(report['policy'])}): nothing found."
+    kinds = ", ".join(f"{kind} {count}" for kind, count in report["kinds"].items())
+    kept = "originals kept" if report["originals_kept"] else "originals not kept"
+    return f"Redacted {report['values']} values in {report['tasks']} tasks ({kinds}); {kept}."
