@@ -92,6 +92,13 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+# Behind reverse proxies REMOTE_ADDR is the proxy's, so every user would share one address;
+# name how many proxies there are and the client's address is read from X-Forwarded-For.
+# Without that count the header is ignored: a client could forge it to dodge the lockout.
+AXES_IPWARE_PROXY_COUNT = env_int("AXES_PROXY_COUNT", 0) or None
+AXES_IPWARE_META_PRECEDENCE_ORDER = (
+    ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR") if AXES_IPWARE_PROXY_COUNT else ("REMOTE_ADDR",)
+)
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "portal-home"
@@ -110,6 +117,8 @@ REST_FRAMEWORK = {
         "rest_framework.filters.OrderingFilter",
     ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # Per token or session user; unauthenticated callers are counted per address at the same rate.
+    "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.UserRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {"user": os.environ.get("API_THROTTLE_USER", "2000/hour")},
 }
 SPECTACULAR_SETTINGS = {
@@ -176,8 +185,6 @@ STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "staticfiles"))
 MEDIA_ROOT = VAR_DIR / "media"
-
-LOGIN_URL = "admin:login"
 
 # Celery: no broker means tasks run in-process (the embedded mode and unit tests).
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "")

@@ -6,6 +6,7 @@ what is audited. Later domains (reviews, SLA policies, dataset builds) register 
 
 from __future__ import annotations
 
+from auditlog.context import auditlog_value
 from auditlog.registry import auditlog
 from django.contrib.auth import get_user_model
 
@@ -33,3 +34,17 @@ def register_audited_models() -> None:
         include_fields=["username", "email", "is_active", "is_staff", "is_superuser", "groups"],
         m2m_fields={"groups"},
     )
+
+
+def attribute_changes_to(user) -> None:
+    """Name `user` as the actor of what the current request changes, when the middleware could not.
+
+    AuditlogMiddleware takes the actor from the session before the view runs; an API token
+    is only checked inside the view, so without this every API change would have no actor.
+    """
+    try:
+        context = auditlog_value.get()
+    except LookupError:  # not inside a request (a command, a Celery task)
+        return
+    if context.get("actor") is None and user.is_authenticated:
+        context["actor"] = user

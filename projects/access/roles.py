@@ -29,7 +29,11 @@ PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
             "labelstudioproject",
         )
     }
-    | {"syncrun": ("view",), "webhookevent": ("view",), "annotationversion": ("view",), "logentry": ("view",)},
+    | {"syncrun": ("view",), "webhookevent": ("view",), "annotationversion": ("view",), "logentry": ("view",)}
+    # Viewing users lets a PM pick the account when adding an annotator or a vendor manager (the
+    # admin's user autocomplete). Not changing them: whoever can change users can make themself
+    # a superuser, so role (group) changes stay with superusers.
+    | {"user": ("view",)},
     QA_REVIEWER: {
         model: ("view",)
         for model in ("vendor", "annotator", "labelingproject", "batch", "task", "annotation", "annotationversion")

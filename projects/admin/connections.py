@@ -14,7 +14,7 @@ class LabelStudioConnectionForm(forms.ModelForm):
     # Write-only: the stored token is never rendered back into the page.
     api_token = forms.CharField(
         required=False,
-        widget=forms.PasswordInput(render_value=False),
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
         help_text="Stored encrypted; leave empty to keep the current one. Prefer naming an environment variable.",
     )
 

@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.contrib.auth.models import Group
 from django.db.models import Count
 
-from projects.access.roles import VENDOR_MANAGER
+from projects.access.roles import ANNOTATOR, VENDOR_MANAGER
 from projects.models import Annotator, Vendor, VendorManager
 
 
@@ -25,11 +25,17 @@ class VendorAdmin(admin.ModelAdmin):
 
 @admin.register(Annotator)
 class AnnotatorAdmin(admin.ModelAdmin):
+    """Vendor annotators; saving one puts the user in the "annotator" group."""
+
     list_display = ["user", "vendor", "languages", "skills", "hourly_cost", "is_active"]
     list_filter = ["vendor", "is_active"]
     list_select_related = ["user", "vendor"]
     search_fields = ["user__username", "user__email"]
     autocomplete_fields = ["user"]
+
+    def save_model(self, request, annotator: Annotator, form, change: bool) -> None:
+        super().save_model(request, annotator, form, change)
+        annotator.user.groups.add(Group.objects.get(name=ANNOTATOR))
 
 
 @admin.register(VendorManager)

@@ -1,27 +1,71 @@
-"""Query filters for the API's lists (django-filter)."""
+"""Query filters for the API's lists (django-filter).
+
+Related objects are filtered by plain id, never by a choice of existing rows: a choice
+field answers "not a valid choice" for an id that does not exist and nothing for a rival
+vendor's, which tells a vendor which ids are taken, and the browsable API would list
+every vendor's rows in its filter form. The queryset is scoped before filtering, so a
+rival's id simply matches nothing.
+"""
 
 from __future__ import annotations
 
-import django_filters
+import datetime as dt
 
-from projects.models import Annotation, Batch, Task
+import django_filters
+from django import forms
+from django_filters.fields import IsoDateTimeField
+
+from projects.models import Annotation, Annotator, Batch, Task
+
+
+class UtcIsoDateTimeField(IsoDateTimeField):
+    """An ISO 8601 instant, turned to UTC: Python takes offsets up to ±23:59, PostgreSQL only up to ±15:59."""
+
+    def to_python(self, value):
+        instant = super().to_python(value)
+        if instant is None:
+            return None
+        try:
+            return instant.astimezone(dt.UTC)
+        except OverflowError:
+            raise forms.ValidationError("Enter a date and time between the years 1 and 9999.", code="invalid") from None
+
+
+class UtcIsoDateTimeFilter(django_filters.IsoDateTimeFilter):
+    field_class = UtcIsoDateTimeField
+
+
+class AnnotatorFilter(django_filters.FilterSet):
+    vendor = django_filters.NumberFilter(field_name="vendor")
+
+    class Meta:
+        model = Annotator
+        fields = ["vendor", "is_active"]
 
 
 class BatchFilter(django_filters.FilterSet):
+    project = django_filters.NumberFilter(field_name="project")
+    vendor = django_filters.NumberFilter(field_name="vendor")
+
     class Meta:
         model = Batch
         fields = ["project", "vendor", "status"]
 
 
 class TaskFilter(django_filters.FilterSet):
+    project = django_filters.NumberFilter(field_name="project")
+    batch = django_filters.NumberFilter(field_name="batch")
+
     class Meta:
         model = Task
         fields = ["project", "batch", "language", "status", "external_id"]
 
 
 class AnnotationFilter(django_filters.FilterSet):
+    task = django_filters.NumberFilter(field_name="task")
+    annotator = django_filters.NumberFilter(field_name="annotator")
     batch = django_filters.NumberFilter(field_name="task__batch")
-    updated_after = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gt")
+    updated_after = UtcIsoDateTimeFilter(field_name="updated_at", lookup_expr="gt")
 
     class Meta:
         model = Annotation

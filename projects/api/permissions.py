@@ -1,8 +1,19 @@
-"""API permissions: the role's model permissions, GET included; rows are scoped separately."""
+"""API permissions: a role first, then the role's model permissions, GET included; rows are scoped separately."""
 
 from __future__ import annotations
 
-from rest_framework.permissions import DjangoModelPermissions
+from rest_framework.permissions import BasePermission, DjangoModelPermissions
+
+from projects.access.roles import role_of
+
+
+class HasRole(BasePermission):
+    """A signed-in account without one of the four roles sees nothing, not even the list of endpoints."""
+
+    message = "Your account has no role in annotate yet; ask your project manager."
+
+    def has_permission(self, request, view) -> bool:
+        return role_of(request.user) is not None
 
 
 class RolePermissions(DjangoModelPermissions):

@@ -1,11 +1,19 @@
 from __future__ import annotations
 
 from django.urls import include, path
-from rest_framework.routers import DefaultRouter
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.routers import APIRootView, DefaultRouter
 
 from projects.api import views
+from projects.api.permissions import HasRole
+
+
+class ApiRootView(APIRootView):
+    permission_classes = [IsAuthenticated, HasRole]
+
 
 router = DefaultRouter()
+router.APIRootView = ApiRootView
 router.register("vendors", views.VendorViewSet, basename="vendor")
 router.register("annotators", views.AnnotatorViewSet, basename="annotator")
 router.register("projects", views.LabelingProjectViewSet, basename="project")

@@ -16,8 +16,9 @@ from rest_framework.response import Response
 
 from projects.access.scoping import viewer_for, visible
 from projects.api import serializers
-from projects.api.filters import AnnotationFilter, BatchFilter, TaskFilter
-from projects.api.permissions import RolePermissions
+from projects.api.filters import AnnotationFilter, AnnotatorFilter, BatchFilter, TaskFilter
+from projects.api.permissions import HasRole, RolePermissions
+from projects.audit import attribute_changes_to
 from projects.ingest.errors import ImportRefused
 from projects.ingest.services import import_tasks
 from projects.labeling.queries import batches_with_counts
@@ -32,8 +33,15 @@ from projects.tasks import push_batch_task, sync_labelstudio_task
 class ScopedViewSet(viewsets.GenericViewSet):
     """A viewset whose rows are what `visible` lets the user see; a foreign id is a 404."""
 
-    permission_classes = [IsAuthenticated, RolePermissions]
+    permission_classes = [IsAuthenticated, HasRole, RolePermissions]
     base_queryset = None
+    # Named, never derived from the serializer: ordering by a field a role cannot see would
+    # rank rows by it, and a derived name that is no database column would be a 500.
+    ordering_fields: list[str] = ["id"]
+
+    def initial(self, request: Request, *args, **kwargs) -> None:
+        super().initial(request, *args, **kwargs)
+        attribute_changes_to(request.user)
 
     def get_queryset(self):
         return visible(self.request.user, self.base_queryset.all())
@@ -42,12 +50,14 @@ class ScopedViewSet(viewsets.GenericViewSet):
 class VendorViewSet(ScopedViewSet, mixins.ListModelMixin, mixins.RetrieveModelMixin):
     base_queryset = Vendor.objects.order_by("name")
     serializer_class = serializers.VendorSerializer
+    ordering_fields = ["id", "name", "slug", "daily_capacity"]
 
 
 class AnnotatorViewSet(ScopedViewSet, mixins.ListModelMixin, mixins.RetrieveModelMixin):
     base_queryset = Annotator.objects.select_related("user").order_by("vendor__name", "user__username")
     serializer_class = serializers.AnnotatorSerializer
-    filterset_fields = ["vendor", "is_active"]
+    filterset_class = AnnotatorFilter
+    ordering_fields = ["id", "user__username", "vendor"]
 
     @extend_schema(responses=serializers.ScorecardOutput)
     @action(detail=True)
@@ -68,6 +78,7 @@ class LabelingProjectViewSet(
     base_queryset = LabelingProject.objects.order_by("name")
     serializer_class = serializers.LabelingProjectSerializer
     filterset_fields = ["status", "slug"]
+    ordering_fields = ["id", "name", "slug", "status", "created_at", "updated_at"]
     http_method_names = ["get", "post", "patch", "head", "options"]
 
     def perform_create(self, serializer) -> None:
@@ -80,7 +91,7 @@ class LabelingProjectViewSet(
             400: OpenApiResponse(serializers.ImportErrorOutput, description="Refused: nothing was written."),
         },
     )
-    @action(detail=True, methods=["post"], url_path="import", permission_classes=[IsAuthenticated, RolePermissions])
+    @action(detail=True, methods=["post"], url_path="import")
     def import_file(self, request: Request, pk: str) -> Response:
         """Import a task file, all or nothing: the same service as the command and the admin form."""
         project = self.get_object()
@@ -113,6 +124,7 @@ class LabelingProjectViewSet(
 class BatchViewSet(ScopedViewSet, mixins.ListModelMixin, mixins.RetrieveModelMixin):
     serializer_class = serializers.BatchSerializer
     filterset_class = BatchFilter
+    ordering_fields = ["id", "name", "due_at", "status", "created_at", "task_count", "annotated_count"]
 
     def get_queryset(self):
         return visible(self.request.user, batches_with_counts().order_by("-created_at", "pk"))
@@ -140,17 +152,19 @@ class TaskViewSet(ScopedViewSet, mixins.ListModelMixin, mixins.RetrieveModelMixi
     base_queryset = Task.objects.order_by("pk")
     serializer_class = serializers.TaskSerializer
     filterset_class = TaskFilter
+    ordering_fields = ["id", "external_id", "created_at", "status"]
 
 
 class AnnotationViewSet(ScopedViewSet, mixins.ListModelMixin, mixins.RetrieveModelMixin):
     base_queryset = Annotation.objects.select_related("task").order_by("pk")
     serializer_class = serializers.AnnotationSerializer
     filterset_class = AnnotationFilter
+    ordering_fields = ["id", "created_at", "updated_at", "lead_time"]
 
 
 @extend_schema(request=serializers.SyncInput, responses={202: None})
 @api_view(["POST"])
-@permission_classes([IsAuthenticated])
+@permission_classes([IsAuthenticated, HasRole])
 def trigger_sync(request: Request) -> Response:
     """Pull from Label Studio now (the same work as the scheduled sync)."""
     if not request.user.has_perm("projects.change_labelstudioproject"):
@@ -166,7 +180,7 @@ def trigger_sync(request: Request) -> Response:
 
 @extend_schema(responses={200: dict})
 @api_view(["GET"])
-@permission_classes([IsAuthenticated])
+@permission_classes([IsAuthenticated, HasRole])
 def me(request: Request) -> Response:
     """Who the token or session belongs to, their role and (for vendor roles) their vendor."""
     viewer = viewer_for(request.user)

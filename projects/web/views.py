@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import wraps
+
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -12,7 +15,20 @@ from projects.quality.scorecards import scorecards
 from projects.web.queries import label_studio_links, portal_annotators, portal_batches, rejected_work
 
 
-@login_required
+def portal_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Signed in, and with a role: an account without one gets the "no access yet" page (403) everywhere."""
+
+    @login_required
+    @wraps(view)
+    def guarded(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if viewer_for(request.user).role is None:
+            return render(request, "portal/no_role.html", status=403)
+        return view(request, *args, **kwargs)
+
+    return guarded
+
+
+@portal_page
 def home(request: HttpRequest) -> HttpResponse:
     viewer = viewer_for(request.user)
     if viewer.is_internal:
@@ -27,16 +43,14 @@ def home(request: HttpRequest) -> HttpResponse:
     }
     if viewer.role == VENDOR_MANAGER:
         context["cards"] = scorecards(portal_annotators(request.user))
-    elif viewer.role == ANNOTATOR:
+    else:
         own = portal_annotators(request.user)
         context["card"] = scorecards(own)[0] if own.exists() else None
         context["rejected"] = rejected_work(request.user)
-    else:
-        return render(request, "portal/no_role.html", status=403)
     return render(request, "portal/home.html", context)
 
 
-@login_required
+@portal_page
 def batch_detail(request: HttpRequest, batch_id: int) -> HttpResponse:
     batch = get_object_or_404(portal_batches(request.user), pk=batch_id)
     return render(
@@ -50,7 +64,7 @@ def batch_detail(request: HttpRequest, batch_id: int) -> HttpResponse:
     )
 
 
-@login_required
+@portal_page
 def annotator_scorecard(request: HttpRequest, annotator_id: int) -> HttpResponse:
     annotator = get_object_or_404(portal_annotators(request.user), pk=annotator_id)
     card = scorecards(portal_annotators(request.user).filter(pk=annotator.pk))[0]

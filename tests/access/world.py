@@ -1,0 +1,187 @@
+"""Two competing vendors, their people and work, with marker strings planted in everything foreign.
+
+Every string of the rival vendor contains FOREIGN, every string of the annotator's team mate
+contains PEER, gold answers contain GOLD and unredacted task data contains ORIGINAL, so a test
+can look for one word in a response body instead of a list of names.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.contrib.auth.models import Group
+from django.test.utils import override_settings
+from rest_framework.authtoken.models import Token
+
+from projects.access.roles import ANNOTATOR, PROJECT_MANAGER, QA_REVIEWER, VENDOR_MANAGER
+from projects.models import LabelStudioConnection, LabelStudioProject, ProjectConfigVersion, VendorManager
+from tests.factories import (
+    TRIAGE_CONFIG,
+    AnnotationFactory,
+    AnnotatorFactory,
+    BatchFactory,
+    LabelingProjectFactory,
+    TaskFactory,
+    UserFactory,
+    VendorFactory,
+)
+
+FOREIGN = "xleak"
+PEER = "xpeer"
+GOLD = "xgold"
+ORIGINAL = "xorig"
+
+PROJECT_MANAGER_ROLE = "project_manager"
+QA_REVIEWER_ROLE = "qa_reviewer"
+VENDOR_MANAGER_ROLE = "vendor_manager"
+ANNOTATOR_ROLE = "annotator"
+NO_ROLE = "no_role"
+ANONYMOUS = "anonymous"
+INTERNAL_ROLES = (PROJECT_MANAGER_ROLE, QA_REVIEWER_ROLE)
+VENDOR_ROLES = (VENDOR_MANAGER_ROLE, ANNOTATOR_ROLE)
+ROLES = (*INTERNAL_ROLES, *VENDOR_ROLES, NO_ROLE, ANONYMOUS)
+
+FAST_HASHER = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@dataclass
+class World:
+    users: dict[str, object] = field(default_factory=dict)
+    tokens: dict[str, str] = field(default_factory=dict)
+    # (kind, whose) → primary key; whose is "own", "peer" (same vendor, another annotator) or "foreign".
+    ids: dict[tuple[str, str], int] = field(default_factory=dict)
+
+
+def _result(choice: str) -> list[dict]:
+    return [{"from_name": "scenario", "to_name": "message", "type": "choices", "value": {"choices": [choice]}}]
+
+
+def _label_studio_project(batch, connection, label_studio_id: int) -> LabelStudioProject:
+    config_version, _ = ProjectConfigVersion.objects.get_or_create(
+        project=batch.project,
+        number=1,
+        defaults={"label_config": TRIAGE_CONFIG, "content_hash": f"{batch.project_id:064d}"},
+    )
+    return LabelStudioProject.objects.create(
+        batch=batch, connection=connection, label_studio_id=label_studio_id, config_version=config_version
+    )
+
+
+def build_world() -> World:
+    """The same world for every access test: own vendor "Acme", rival vendor marked FOREIGN."""
+    world = World()
+    with override_settings(PASSWORD_HASHERS=FAST_HASHER):
+        own_vendor = VendorFactory(name="Acme Labeling", slug="acme-labeling")
+        rival = VendorFactory(name=f"{FOREIGN} Rival Vendor", slug=f"{FOREIGN}-rival")
+
+        # A project both vendors work in, and one only the rival works in.
+        shared_project = LabelingProjectFactory(name="Shared triage", slug="shared-triage", guidelines="Be careful.")
+        rival_project = LabelingProjectFactory(
+            name=f"{FOREIGN} rival project", slug=f"{FOREIGN}-project", guidelines=f"{FOREIGN} guidelines"
+        )
+        own_batch = BatchFactory(project=shared_project, vendor=own_vendor, name="own-batch")
+        rival_batch = BatchFactory(project=shared_project, vendor=rival, name=f"{FOREIGN}-batch-in-shared-project")
+        rival_only_batch = BatchFactory(project=rival_project, vendor=rival, name=f"{FOREIGN}-batch")
+
+        own_task = TaskFactory(
+            project=shared_project,
+            batch=own_batch,
+            external_id="own-task",
+            data={"message": "own message", "reply": "own reply"},
+            original_data={"message": f"{ORIGINAL} unredacted 13800138000", "reply": "own reply"},
+        )
+        gold_task = TaskFactory(
+            project=shared_project,
+            batch=own_batch,
+            external_id="own-gold-task",
+            is_gold=True,
+            gold_answer=_result(f"{GOLD}-answer"),
+        )
+        rival_task = TaskFactory(
+            project=shared_project,
+            batch=rival_batch,
+            external_id=f"{FOREIGN}-task",
+            data={"message": f"{FOREIGN} task text", "reply": f"{FOREIGN} reply"},
+            original_data={"message": f"{FOREIGN} {ORIGINAL}"},
+        )
+        TaskFactory(
+            project=rival_project,
+            batch=rival_only_batch,
+            external_id=f"{FOREIGN}-task-2",
+            data={"message": f"{FOREIGN} other text", "reply": "-"},
+        )
+
+        annotator = AnnotatorFactory(
+            vendor=own_vendor, user=UserFactory(username="own-annotator", first_name="Own", last_name="Annotator")
+        )
+        peer = AnnotatorFactory(vendor=own_vendor, user=UserFactory(username=f"{PEER}-annotator"))
+        rival_annotator = AnnotatorFactory(
+            vendor=rival,
+            user=UserFactory(username=f"{FOREIGN}-annotator", first_name=FOREIGN, last_name=f"{FOREIGN}son"),
+        )
+        own_annotation = AnnotationFactory(
+            task=own_task, annotator=annotator, result=_result("own-label"), lead_time=30
+        )
+        AnnotationFactory(task=gold_task, annotator=annotator, result=_result("refund"), lead_time=40)
+        peer_annotation = AnnotationFactory(
+            task=own_task, annotator=peer, result=_result(f"{PEER}-label"), lead_time=50
+        )
+        rival_annotation = AnnotationFactory(
+            task=rival_task, annotator=rival_annotator, result=_result(f"{FOREIGN}-label"), lead_time=60
+        )
+
+        # Inactive connections: links render in the portal, but nothing ever dials them.
+        own_connection = LabelStudioConnection.objects.create(
+            name="own-ls", url="http://own-ls.example", vendor=own_vendor, is_active=False
+        )
+        rival_connection = LabelStudioConnection.objects.create(
+            name=f"{FOREIGN}-ls", url=f"http://{FOREIGN}-ls.example", vendor=rival, is_active=False
+        )
+        rival_connection.set_token(f"{FOREIGN}-token")
+        rival_connection.save()
+        _label_studio_project(own_batch, own_connection, 101)
+        _label_studio_project(rival_batch, rival_connection, 202)
+
+        rival_manager = UserFactory(username=f"{FOREIGN}-manager")
+        VendorManager.objects.create(user=rival_manager, vendor=rival)
+        rival_manager.groups.add(Group.objects.get(name=VENDOR_MANAGER))
+
+        project_manager = UserFactory(username="pm", is_staff=True)
+        project_manager.groups.add(Group.objects.get(name=PROJECT_MANAGER))
+        reviewer = UserFactory(username="qa")
+        reviewer.groups.add(Group.objects.get(name=QA_REVIEWER))
+        manager = UserFactory(username="own-manager")
+        VendorManager.objects.create(user=manager, vendor=own_vendor)
+        manager.groups.add(Group.objects.get(name=VENDOR_MANAGER))
+        annotator.user.groups.add(Group.objects.get(name=ANNOTATOR))
+        peer.user.groups.add(Group.objects.get(name=ANNOTATOR))
+        nobody = UserFactory(username="no-role")
+
+    world.users = {
+        PROJECT_MANAGER_ROLE: project_manager,
+        QA_REVIEWER_ROLE: reviewer,
+        VENDOR_MANAGER_ROLE: manager,
+        ANNOTATOR_ROLE: annotator.user,
+        NO_ROLE: nobody,
+        ANONYMOUS: None,
+    }
+    world.tokens = {role: Token.objects.create(user=user).key for role, user in world.users.items() if user}
+    world.ids = {
+        ("vendor", "own"): own_vendor.pk,
+        ("vendor", "foreign"): rival.pk,
+        ("annotator", "own"): annotator.pk,
+        ("annotator", "peer"): peer.pk,
+        ("annotator", "foreign"): rival_annotator.pk,
+        ("project", "own"): shared_project.pk,
+        ("project", "foreign"): rival_project.pk,
+        ("batch", "own"): own_batch.pk,
+        ("batch", "foreign"): rival_batch.pk,
+        ("task", "own"): own_task.pk,
+        ("task", "foreign"): rival_task.pk,
+        ("annotation", "own"): own_annotation.pk,
+        ("annotation", "peer"): peer_annotation.pk,
+        ("annotation", "foreign"): rival_annotation.pk,
+        ("connection", "own"): own_connection.pk,
+        ("connection", "foreign"): rival_connection.pk,
+    }
+    return world
