@@ -9,13 +9,15 @@ earlier state as an AnnotationVersion; deletions are mirrored as a flag.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, OuterRef
+from django.db import connection as database
+from django.db.models import Case, Exists, JSONField, OuterRef, Value, When
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
@@ -31,6 +33,10 @@ from projects.models import (
 )
 
 logger = logging.getLogger(__name__)
+# What a pull reads of a task and its annotations. Label Studio applies the one field
+# list to the task and to the annotations it embeds, and skips computing the rest:
+# listing changed tasks this way costs a quarter of listing them with every field.
+PULLED_FIELDS = "id,updated_at,annotations,task,result,was_cancelled,lead_time,completed_by,created_at"
 ProgressCallback = Callable[[int, int | None], None]
 
 
@@ -87,6 +93,7 @@ def pull_annotations(
                         "value": since.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
                     }
                 ],
+                include=PULLED_FIELDS,
                 page_size=page_size,
             )
             total = None
@@ -255,7 +262,7 @@ def _apply(label_studio_project: LabelStudioProject, tasks: list[dict], *, autho
                 to_update.append(_mark_deleted(current, versions))
                 counts.deleted += 1
 
-    Annotation.objects.bulk_create(to_create)
+    _insert_annotations(to_create)
     AnnotationVersion.objects.bulk_create(versions)
     Annotation.objects.bulk_update(
         to_update,
@@ -266,6 +273,34 @@ def _apply(label_studio_project: LabelStudioProject, tasks: list[dict], *, autho
     counts.updated = len(to_update) - counts.deleted
     refresh_task_status(task_ids | {annotation.task_id for annotation in to_update})
     return counts
+
+
+def _insert_annotations(annotations: list[Annotation]) -> None:
+    """bulk_create, by COPY on PostgreSQL.
+
+    A full pull inserts every annotation of a project, and Django's bulk insert spends
+    more time quoting the JSON results in Python than the database spends storing them.
+    """
+    if not annotations:
+        return
+    if database.vendor != "postgresql":
+        Annotation.objects.bulk_create(annotations)
+        return
+    fields = [field for field in Annotation._meta.concrete_fields if not field.primary_key]
+    as_json = [isinstance(field, JSONField) for field in fields]
+    columns = ", ".join(database.ops.quote_name(field.column) for field in fields)
+    table = database.ops.quote_name(Annotation._meta.db_table)
+    with (
+        database.wrap_database_errors,
+        database.cursor() as cursor,
+        cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy,
+    ):
+        for annotation in annotations:
+            values = [field.pre_save(annotation, True) for field in fields]  # True: fills auto_now fields
+            copy.write_row(
+                [json.dumps(value, ensure_ascii=False) if is_json else value
+                 for value, is_json in zip(values, as_json, strict=True)]
+            )  # fmt: skip
 
 
 def _snapshot(annotation: Annotation) -> AnnotationVersion:
@@ -309,10 +344,12 @@ def refresh_task_status(task_ids: set[int]) -> None:
     if not task_ids:
         return
     live = Annotation.objects.filter(task=OuterRef("pk"), is_deleted=False)
-    tasks = Task.objects.filter(pk__in=task_ids, status__in=[Task.Status.PUSHED, Task.Status.ANNOTATED,
-                                                             Task.Status.SKIPPED])  # fmt: skip
-    tasks.filter(Exists(live.filter(was_cancelled=False))).update(status=Task.Status.ANNOTATED)
-    tasks.filter(~Exists(live.filter(was_cancelled=False)), Exists(live.filter(was_cancelled=True))).update(
-        status=Task.Status.SKIPPED
+    Task.objects.filter(
+        pk__in=task_ids, status__in=[Task.Status.PUSHED, Task.Status.ANNOTATED, Task.Status.SKIPPED]
+    ).update(
+        status=Case(
+            When(Exists(live.filter(was_cancelled=False)), then=Value(Task.Status.ANNOTATED)),
+            When(Exists(live.filter(was_cancelled=True)), then=Value(Task.Status.SKIPPED)),
+            default=Value(Task.Status.PUSHED),
+        )
     )
-    tasks.filter(~Exists(live)).update(status=Task.Status.PUSHED)

@@ -64,9 +64,10 @@ def push_batch(
     already_there = label_studio_project.tasks.count()
     pushed = 0
     chunk_size = settings.LABEL_STUDIO_PUSH_CHUNK
+    last_pk = 0  # every task up to here is recorded: the next chunk starts after it, not at the batch's start
     while True:
         chunk = list(
-            Task.objects.filter(batch=batch)
+            Task.objects.filter(batch=batch, pk__gt=last_pk)
             .exclude(pushes__label_studio_project=label_studio_project)
             .order_by("pk")
             .only("pk", "external_id", "data", "predictions")[:chunk_size]
@@ -74,6 +75,7 @@ def push_batch(
         if not chunk:
             break
         pushed += _import_chunk(client, label_studio_project, chunk)
+        last_pk = chunk[-1].pk
         if progress:
             progress(already_there + pushed, total)
 
