@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import IO
@@ -13,6 +13,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 
 from projects.ingest.errors import ImportRefused, RowError
+from projects.ingest.external_ids import ExternalIdIndex
 from projects.ingest.readers import LineDecoder, UnreadableFile, detect_format, read_records
 from projects.ingest.redaction import RedactionConfigError, RedactionPolicy, RedactionReport, parse_policy, redact_data
 from projects.ingest.validation import Limits, RecordValidator, TaskRow
@@ -141,7 +142,7 @@ def _check_file(
     chunk_size = settings.IMPORT_CHUNK_SIZE
     total_bytes = os.path.getsize(path)
     errors: list[RowError] = []
-    first_line_of: dict[str, int] = {}
+    external_ids = ExternalIdIndex()
     pending: dict[str, int] = {}
     checked = _CheckedFile()
     keep_originals = project.keep_originals
@@ -176,11 +177,7 @@ def _check_file(
                     for error in outcome:
                         add(error)
                     continue
-                first_line = first_line_of.setdefault(outcome.external_id, outcome.line)
-                if first_line != outcome.line:
-                    message = f"{outcome.external_id!r} appears twice (first on line {first_line})"
-                    add(RowError(file_name, outcome.line, "external_id", message))
-                    continue
+                external_ids.add(outcome.external_id, outcome.line)
                 checked.task_count += 1
                 checked.gold_count += outcome.is_gold
                 checked.languages[outcome.language] = checked.languages.get(outcome.language, 0) + 1
@@ -200,12 +197,34 @@ def _check_file(
         if progress:
             progress("validating", decoder.bytes_read, total_bytes)
         checked.encoding = decoder.encoding or "utf-8"
+    suspected = external_ids.lines_sharing_a_hash()
+    if suspected:
+        for error in _repeated_external_ids(path, file_name, file_format, validator, suspected):
+            add(error)
 
     if not errors and checked.task_count == 0:
         add(RowError(file_name, 1, None, "the file holds no tasks" if total_bytes else "the file is empty"))
     if errors:
         raise ImportRefused(errors)
     return checked
+
+
+def _repeated_external_ids(
+    path: Path, file_name: str, file_format: str, validator: RecordValidator, lines: set[int]
+) -> Iterator[RowError]:
+    """Read the file again for the few lines whose external_id hash repeats, and name the real repeats."""
+    first_line_of: dict[str, int] = {}
+    with path.open("rb") as stream:
+        for item in read_records(LineDecoder(stream, file_name), file_format):
+            if isinstance(item, RowError) or item.line not in lines:
+                continue
+            outcome = validator.validate(item)
+            if isinstance(outcome, list):
+                continue
+            first_line = first_line_of.setdefault(outcome.external_id, outcome.line)
+            if first_line != outcome.line:
+                message = f"{outcome.external_id!r} appears twice (first on line {first_line})"
+                yield RowError(file_name, outcome.line, "external_id", message)
 
 
 def _redacted(row: TaskRow, policy: RedactionPolicy, report: RedactionReport, *, keep_originals: bool) -> TaskRow:
