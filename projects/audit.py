@@ -13,10 +13,16 @@ from django.contrib.auth import get_user_model
 
 def register_audited_models() -> None:
     from projects.models import (
+        Adjudication,
         Annotator,
         Batch,
+        BatchDecision,
+        ErrorCategory,
+        GoldRetirement,
         LabelingProject,
         LabelStudioConnection,
+        QASample,
+        Review,
         Vendor,
         VendorManager,
     )
@@ -26,6 +32,13 @@ def register_audited_models() -> None:
     auditlog.register(Vendor)
     auditlog.register(Annotator)
     auditlog.register(VendorManager)
+    # Quality: verdicts, adjudications, batch decisions and what they rest on (taxonomy, samples, retired gold).
+    auditlog.register(ErrorCategory)
+    auditlog.register(QASample)
+    auditlog.register(Review)
+    auditlog.register(Adjudication)
+    auditlog.register(BatchDecision)
+    auditlog.register(GoldRetirement)
     # The token never enters the log, not even encrypted.
     auditlog.register(LabelStudioConnection, exclude_fields=["encrypted_token", "last_checked_at", "last_check_error"])
     # Role changes are group membership changes.

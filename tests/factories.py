@@ -96,3 +96,33 @@ class AnnotationFactory(factory.django.DjangoModelFactory):
     )
     created_at = factory.LazyFunction(timezone.now)
     updated_at = factory.LazyFunction(timezone.now)
+
+
+# -- quality -----------------------------------------------------------------------------------------
+
+
+class ErrorCategoryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "projects.ErrorCategory"
+        django_get_or_create = ["project", "name"]
+
+    project = factory.SubFactory(LabelingProjectFactory)
+    name = factory.Sequence(lambda number: f"wrong scenario {number}")
+    description = "The scenario chosen does not match what the buyer asked for."
+
+
+class QASampleFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "projects.QASample"
+
+    batch = factory.SubFactory(BatchFactory)
+    seed = factory.Sequence(lambda number: number)
+
+
+class QASampleItemFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "projects.QASampleItem"
+
+    sample = factory.SubFactory(QASampleFactory)
+    annotation = factory.SubFactory(AnnotationFactory)
+    reasons = factory.LazyFunction(lambda: ["base_rate"])

@@ -33,10 +33,21 @@ PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
     # Viewing users lets a PM pick the account when adding an annotator or a vendor manager (the
     # admin's user autocomplete). Not changing them: whoever can change users can make themself
     # a superuser, so role (group) changes stay with superusers.
-    | {"user": ("view",)},
+    | {"user": ("view",)}
+    # Quality: the PM keeps the error taxonomy; verdicts, adjudications and decisions are made through
+    # the quality services, and computed rows (samples, consensus, retirements) are only read.
+    | {"errorcategory": _ALL}
+    | {model: ("add", "change", "view") for model in ("review", "adjudication")}
+    | {model: ("view",) for model in ("qasample", "qasampleitem", "itemconsensus", "goldretirement")}
+    | {"batchdecision": ("add", "view")},
     QA_REVIEWER: {
         model: ("view",)
         for model in ("vendor", "annotator", "labelingproject", "batch", "task", "annotation", "annotationversion")
+    }
+    | {model: ("add", "change", "view") for model in ("review", "adjudication")}
+    | {
+        model: ("view",)
+        for model in ("errorcategory", "qasample", "qasampleitem", "itemconsensus", "goldretirement", "batchdecision")
     },
     VENDOR_MANAGER: {model: ("view",) for model in ("vendor", "annotator", "labelingproject", "batch", "annotation")},
     ANNOTATOR: {model: ("view",) for model in ("labelingproject", "batch", "annotation")},

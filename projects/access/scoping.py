@@ -19,8 +19,10 @@ from projects.models import (
     AnnotationVersion,
     Annotator,
     Batch,
+    BatchDecision,
     LabelingProject,
     LabelStudioProject,
+    Review,
     Task,
     Vendor,
 )
@@ -78,6 +80,9 @@ RULES: dict[type[Model], Rule] = {
     Annotation: Rule(vendor="annotator__vendor", own="annotator"),
     AnnotationVersion: Rule(vendor="annotation__annotator__vendor", own="annotation__annotator"),
     LabelStudioProject: Rule(vendor="batch__vendor"),
+    # QA feedback on the vendor's own annotations; pages show vendor roles the verdict, never the reviewer.
+    Review: Rule(vendor="annotation__annotator__vendor", own="annotation__annotator"),
+    BatchDecision: Rule(vendor="batch__vendor"),
 }
 
 

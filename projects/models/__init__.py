@@ -11,20 +11,38 @@ from projects.models.labeling import (
     Task,
     TaskImport,
 )
+from projects.models.quality import (
+    Adjudication,
+    BatchDecision,
+    ErrorCategory,
+    GoldRetirement,
+    ItemConsensus,
+    QASample,
+    QASampleItem,
+    Review,
+)
 from projects.models.sync import LabelStudioProject, ProjectConfigVersion, PushedTask, SyncRun, WebhookEvent
 from projects.models.workforce import Annotator, Vendor, VendorManager
 
 __all__ = [
+    "Adjudication",
     "Annotation",
     "AnnotationVersion",
     "Annotator",
     "AnnotatorAccount",
     "Batch",
+    "BatchDecision",
+    "ErrorCategory",
+    "GoldRetirement",
+    "ItemConsensus",
     "LabelStudioConnection",
     "LabelStudioProject",
     "LabelingProject",
     "ProjectConfigVersion",
     "PushedTask",
+    "QASample",
+    "QASampleItem",
+    "Review",
     "SyncRun",
     "Task",
     "TaskImport",

@@ -45,6 +45,24 @@ class LabelingProject(models.Model):
         validators=RATE_VALIDATORS,
         help_text="Share of annotations drawn for QA review.",
     )
+    acceptable_quality_level = models.DecimalField(
+        max_digits=4,
+        decimal_places=3,
+        default=Decimal("0.05"),
+        validators=RATE_VALIDATORS,
+        help_text="A batch is accepted when the Wilson 95% upper bound of its QA error rate is below this.",
+    )
+    gold_max_exposures_per_vendor = models.PositiveIntegerField(
+        default=10,
+        validators=[MinValueValidator(1)],
+        help_text="A gold task is retired for a vendor once this many of its annotators have seen it.",
+    )
+    qa_min_per_annotator = models.PositiveIntegerField(
+        default=5, help_text="Annotations drawn for QA from each annotator of a batch, at least (or all they made)."
+    )
+    qa_first_tasks_in_full = models.PositiveIntegerField(
+        default=20, help_text="An annotator's first tasks in the project are all reviewed."
+    )
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.DRAFT)
     redaction = models.JSONField(
         default=dict,
@@ -71,6 +89,10 @@ class LabelingProject(models.Model):
             models.CheckConstraint(
                 condition=models.Q(qa_sample_rate__gte=0, qa_sample_rate__lte=1),
                 name="project_qa_sample_rate_is_a_share",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(acceptable_quality_level__gte=0, acceptable_quality_level__lte=1),
+                name="project_acceptable_quality_level_is_a_share",
             ),
         ]
 

@@ -1,0 +1,882 @@
+"""Quality use cases: gold scoring and retirement, agreement, aggregation, QA samples, reviews, batch decisions.
+
+Each function loads what it needs in a few `values_list` queries (never one query per annotation),
+hands plain data to the pure modules (comparison, agreement, aggregation, sampling, intervals)
+and stores the result. Writes are atomic and name their actor in the audit log.
+"""
+
+from __future__ import annotations
+
+import contextvars
+from collections import defaultdict
+from collections.abc import Callable, Hashable, Iterable
+from dataclasses import asdict, dataclass, field
+from itertools import combinations
+from typing import TYPE_CHECKING, TypeVar
+
+import numpy as np
+from auditlog.context import auditlog_value, set_actor
+from defusedxml import ElementTree
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Count, F, Window
+from django.db.models.functions import RowNumber
+from django.utils import timezone
+
+from projects.labeling.label_config import cached_label_config, result_errors
+from projects.models import (
+    Adjudication,
+    Annotation,
+    Annotator,
+    Batch,
+    BatchDecision,
+    ErrorCategory,
+    GoldRetirement,
+    ItemConsensus,
+    LabelingProject,
+    QASample,
+    QASampleItem,
+    Review,
+    Task,
+)
+from projects.quality import agreement as stats
+from projects.quality import agreement_bootstrap as boot
+from projects.quality.aggregation import AnnotatorConfusion, DawidSkeneResult, ItemLabel, dawid_skene, majority_vote
+from projects.quality.comparison import DEFAULT_MAX_RATING, LabelType, compare, control_answer, label_type
+from projects.quality.intervals import wilson_interval
+from projects.quality.sampling import AnnotationFacts, AnnotatorFacts, Sample, SamplingSettings, draw_sample
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractBaseUser
+
+T = TypeVar("T")
+ALL_CONTROLS = "all"
+# Label types with a score against gold and an agreement statistic; free text is reviewed, not compared.
+PASS_KINDS = (LabelType.SINGLE_CHOICE, LabelType.MULTIPLE_CHOICE, LabelType.SPANS, LabelType.RATING)
+# Label types with one consensus label per item; spans are compared, not aggregated.
+AGGREGATED_TYPES = (LabelType.SINGLE_CHOICE, LabelType.MULTIPLE_CHOICE, LabelType.RATING)
+# Below this the consensus label is not more likely than not: a person decides.
+ADJUDICATION_CONFIDENCE = 0.5
+
+
+class QualityRefused(Exception):
+    """A quality action that cannot be done as asked; the message says why, for the person who asked."""
+
+
+class ReviewRefused(QualityRefused):
+    pass
+
+
+class AdjudicationRefused(QualityRefused):
+    pass
+
+
+class DecisionRefused(QualityRefused):
+    pass
+
+
+def _audited(user: AbstractBaseUser | None, work: Callable[[], T]) -> T:
+    """Run `work` with `user` as the audit log's actor, inside a request or not (a command, a Celery task).
+
+    In a copied context, so the actor does not outlive the call; a request's address is kept.
+    """
+    try:
+        request_context = auditlog_value.get()
+    except LookupError:
+        request_context = {}
+
+    def with_actor() -> T:
+        with set_actor(
+            user, remote_addr=request_context.get("remote_addr"), remote_port=request_context.get("remote_port")
+        ):
+            return work()
+
+    return contextvars.copy_context().run(with_actor)
+
+
+# -- loading ------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Control:
+    name: str
+    kind: LabelType
+    options: tuple[str, ...] = ()
+    max_rating: int = DEFAULT_MAX_RATING
+
+
+def project_controls(project: LabelingProject) -> dict[str, Control]:
+    """The project's controls that annotate compares, with their label types, in config order."""
+    config = cached_label_config(project.label_config)
+    max_ratings = {
+        element.get("name"): int(element.get("maxRating", DEFAULT_MAX_RATING))
+        for element in ElementTree.fromstring(project.label_config).iter("Rating")
+    }
+    controls = {}
+    for name, tag in config.controls.items():
+        kind = label_type(tag)
+        if kind is not None:
+            controls[name] = Control(name, kind, tag.options, max_ratings.get(name, DEFAULT_MAX_RATING))
+    return controls
+
+
+@dataclass(frozen=True)
+class LabeledRow:
+    annotation: int
+    task: int
+    annotator: int
+    lead_time: float | None
+    answers: dict[str, Hashable]  # control name → answer (see comparison.control_answer)
+
+
+def _answers(result: list[dict], controls: dict[str, Control]) -> dict[str, Hashable]:
+    answers = {}
+    for control in controls.values():
+        answer = control_answer(result, control.name, control.kind)
+        if answer is not None:
+            answers[control.name] = answer
+    return answers
+
+
+def _batch_rows(batch: Batch, controls: dict[str, Control]) -> list[LabeledRow]:
+    """The batch's live annotations (not deleted, not skipped, with an annotator), in id order."""
+    rows = (
+        Annotation.objects.filter(task__batch=batch, is_deleted=False, was_cancelled=False, annotator__isnull=False)
+        .order_by("id")
+        .values_list("id", "task_id", "annotator_id", "lead_time", "result")
+    )
+    return [
+        LabeledRow(annotation, task, annotator, lead_time, _answers(result, controls))
+        for annotation, task, annotator, lead_time, result in rows.iterator(chunk_size=5000)
+    ]
+
+
+def _gold_answers(tasks, controls: dict[str, Control]) -> dict[int, dict[str, Hashable]]:
+    return {
+        task: _answers(gold_answer, controls)
+        for task, gold_answer in tasks.filter(is_gold=True).values_list("id", "gold_answer").iterator()
+    }
+
+
+@dataclass(frozen=True)
+class AnnotatorName:
+    annotator: int
+    username: str
+    vendor: int
+    vendor_name: str
+
+
+def annotator_names(annotator_ids: Iterable[int]) -> dict[int, AnnotatorName]:
+    rows = Annotator.objects.filter(pk__in=set(annotator_ids)).values_list(
+        "id", "user__username", "vendor_id", "vendor__name"
+    )
+    return {row[0]: AnnotatorName(*row) for row in rows}
+
+
+def _json_label(label: Hashable) -> object:
+    return sorted(label) if isinstance(label, frozenset) else label
+
+
+def _label_key(label: Hashable) -> str:
+    return "|".join(sorted(label)) if isinstance(label, frozenset) else str(label)
+
+
+# -- gold ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class GoldScore:
+    annotator: int
+    username: str
+    vendor: str
+    control: str  # a control name, or "all": every control's judgements pooled
+    label_type: str
+    seen: int
+    correct: int
+    accuracy: float | None
+    low: float | None  # Wilson 95% interval of the accuracy
+    high: float | None
+    mean_score: float | None  # partial credit (Jaccard, F1, rating distance) averaged
+
+
+def score_gold(*, project: LabelingProject, batch: Batch | None = None) -> list[GoldScore]:
+    """Each annotator's gold accuracy per control and overall, with Wilson 95% intervals; reads only.
+
+    Over the project's gold tasks, or one batch's. An annotator's latest live annotation of a gold task
+    counts; free-text controls are not scored. Rows are ordered by vendor, annotator, then control ("all" first).
+    """
+    controls = {name: control for name, control in project_controls(project).items() if control.kind in PASS_KINDS}
+    tasks = Task.objects.filter(project=project) if batch is None else Task.objects.filter(batch=batch)
+    gold = _gold_answers(tasks, controls)
+    annotations = Annotation.objects.filter(
+        task__project=project, task__is_gold=True, is_deleted=False, was_cancelled=False, annotator__isnull=False
+    )
+    if batch is not None:
+        annotations = annotations.filter(task__batch=batch)
+    rows = annotations.order_by("id").values_list("annotator_id", "task_id", "result")
+    latest: dict[tuple[int, int], list[dict]] = {}
+    for annotator, task, result in rows.iterator(chunk_size=5000):
+        latest[(annotator, task)] = result
+    # (annotator, control) → [seen, correct, score sum]
+    tallies: dict[tuple[int, str], list[float]] = defaultdict(lambda: [0, 0, 0.0])
+    for (annotator, task), result in latest.items():
+        for name, expected in gold.get(task, {}).items():
+            control = controls[name]
+            comparison = compare(
+                control.kind,
+                expected,
+                control_answer(result, name, control.kind),
+                max_rating=control.max_rating,
+            )
+            for key in ((annotator, name), (annotator, ALL_CONTROLS)):
+                tallies[key][0] += 1
+                tallies[key][1] += comparison.passed
+                tallies[key][2] += comparison.score
+    names = annotator_names(annotator for annotator, _ in tallies)
+    scores = []
+    for (annotator, name), (seen, correct, score_sum) in tallies.items():
+        interval = wilson_interval(int(correct), int(seen))
+        who = names[annotator]
+        scores.append(
+            GoldScore(
+                annotator=annotator,
+                username=who.username,
+                vendor=who.vendor_name,
+                control=name,
+                label_type=controls[name].kind.value if name in controls else ALL_CONTROLS,
+                seen=int(seen),
+                correct=int(correct),
+                accuracy=correct / seen if seen else None,
+                low=interval[0] if interval else None,
+                high=interval[1] if interval else None,
+                mean_score=score_sum / seen if seen else None,
+            )
+        )
+    order = {name: index for index, name in enumerate([ALL_CONTROLS, *controls])}
+    return sorted(scores, key=lambda score: (score.vendor, score.username, order[score.control]))
+
+
+@dataclass(frozen=True)
+class GoldExposure:
+    task: int
+    external_id: str
+    vendor: int
+    vendor_name: str
+    annotators: int  # distinct annotators of the vendor who have seen the task
+    retired: bool
+    over_exposed: bool
+
+
+def gold_exposure(*, project: LabelingProject) -> list[GoldExposure]:
+    """How many annotators of each vendor have seen each gold task (skipped or deleted labels count); reads only."""
+    limit = project.gold_max_exposures_per_vendor
+    retired = set(GoldRetirement.objects.filter(task__project=project).values_list("task_id", "vendor_id"))
+    rows = (
+        Annotation.objects.filter(task__project=project, task__is_gold=True, annotator__isnull=False)
+        .values("task_id", "task__external_id", "annotator__vendor_id", "annotator__vendor__name")
+        .annotate(annotators=Count("annotator", distinct=True))
+        .order_by("task_id", "annotator__vendor_id")
+    )
+    return [
+        GoldExposure(
+            task=row["task_id"],
+            external_id=row["task__external_id"],
+            vendor=row["annotator__vendor_id"],
+            vendor_name=row["annotator__vendor__name"],
+            annotators=row["annotators"],
+            retired=(row["task_id"], row["annotator__vendor_id"]) in retired,
+            over_exposed=row["annotators"] >= limit,
+        )
+        for row in rows
+    ]
+
+
+def retire_overexposed_gold(*, project: LabelingProject) -> list[GoldExposure]:
+    """Retire, per vendor, each gold task seen by the project's maximum of that vendor's annotators.
+
+    Idempotent: a task already retired for a vendor is left as it is. Returns what was retired now.
+    """
+    retired_now = []
+    with transaction.atomic():
+        for exposure in gold_exposure(project=project):
+            if exposure.over_exposed and not exposure.retired:
+                _, created = GoldRetirement.objects.get_or_create(
+                    task_id=exposure.task, vendor_id=exposure.vendor, defaults={"exposures": exposure.annotators}
+                )
+                if created:
+                    retired_now.append(exposure)
+    return retired_now
+
+
+def retired_gold_task_ids(*, project: LabelingProject, vendor_id: int) -> set[int]:
+    """Gold tasks no longer to be shown to this vendor."""
+    return set(
+        GoldRetirement.objects.filter(task__project=project, vendor_id=vendor_id).values_list("task_id", flat=True)
+    )
+
+
+# -- agreement ----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AgreementFigure:
+    scope: str  # "batch", "vendor" or "pair"
+    subject: str  # the batch name, the vendor's name, or "alice / bob"
+    control: str
+    statistic: str
+    value: float | None
+    items: int
+    dropped_items: int
+    low: float | None  # bootstrap 95% interval
+    high: float | None
+    reason: str | None = None
+
+
+def _ratings(rows: list[LabeledRow], control: Control) -> list[stats.Rating]:
+    # Marking no span is an answer too ("nothing to mark"); a missing choice or rating is not.
+    missing = frozenset() if control.kind is LabelType.SPANS else None
+    return [(row.task, row.annotator, row.answers.get(control.name, missing)) for row in rows]
+
+
+def _span_pairs_f1(items: list[list[frozenset]]) -> float | None:
+    pairs = [pair for item in items for pair in combinations(item, 2)]
+    if not pairs:
+        return None
+    first, second = zip(*pairs, strict=True)
+    return stats.span_f1(first, second).value
+
+
+Statistic = tuple[str, Callable[[list], float | None], Callable[[list], boot.WeightedStatistic]]
+# Per label type: (name, the pure statistic for the value, its weighted form for the bootstrap interval).
+MULTI_RATER: dict[LabelType, tuple[Statistic, ...]] = {
+    LabelType.SINGLE_CHOICE: (
+        ("krippendorff_alpha", lambda items: stats.krippendorff_alpha(items).value, boot.krippendorff_alpha_statistic),
+        ("fleiss_kappa", lambda items: stats.fleiss_kappa(items).value, boot.fleiss_kappa_statistic),
+        ("percent_agreement", lambda items: stats.percent_agreement(items).value, boot.percent_agreement_statistic),
+    ),
+    LabelType.RATING: (
+        ("krippendorff_alpha", lambda items: stats.krippendorff_alpha(items).value, boot.krippendorff_alpha_statistic),
+        ("percent_agreement", lambda items: stats.percent_agreement(items).value, boot.percent_agreement_statistic),
+    ),
+    LabelType.MULTIPLE_CHOICE: (
+        ("jaccard", lambda items: stats.jaccard_agreement(items).value, boot.jaccard_statistic),
+    ),
+    LabelType.SPANS: (("span_f1", _span_pairs_f1, boot.span_f1_statistic),),
+}
+PAIRWISE: dict[LabelType, Statistic] = {
+    LabelType.SINGLE_CHOICE: (
+        "cohen_kappa",
+        lambda pairs: stats.cohen_kappa(*zip(*pairs, strict=True)).value,
+        boot.cohen_kappa_statistic,
+    ),
+    LabelType.RATING: (
+        "cohen_kappa",
+        lambda pairs: stats.cohen_kappa(*zip(*pairs, strict=True)).value,
+        boot.cohen_kappa_statistic,
+    ),
+    LabelType.MULTIPLE_CHOICE: ("jaccard", lambda pairs: stats.jaccard_agreement(pairs).value, boot.jaccard_statistic),
+    LabelType.SPANS: ("span_f1", _span_pairs_f1, boot.span_f1_statistic),
+}
+
+
+def _figure(
+    scope: str, subject: str, control: str, statistic: Statistic, items: list, resamples: int, seed: int
+) -> AgreementFigure:
+    name, function, weighted = statistic
+    kept = [item for item in items if len(item) >= 2]
+    value = function(kept) if kept else None
+    interval = boot.weighted_bootstrap(len(kept), weighted(kept), resamples=resamples, seed=seed) if kept else None
+    reason = None if value is not None else (stats.NO_OVERLAP if not kept else "undefined on these labels")
+    return AgreementFigure(
+        scope,
+        subject,
+        control,
+        name,
+        value,
+        len(kept),
+        len(items) - len(kept),
+        interval.low if interval else None,
+        interval.high if interval else None,
+        reason,
+    )
+
+
+@dataclass(frozen=True)
+class BatchAgreement:
+    batch: int
+    figures: list[AgreementFigure] = field(default_factory=list)
+
+    def by_scope(self, scope: str) -> list[AgreementFigure]:
+        return [figure for figure in self.figures if figure.scope == scope]
+
+
+def compute_agreement(*, batch: Batch, resamples: int = 500, seed: int = 0) -> BatchAgreement:
+    """Agreement per control over the batch, per vendor and per annotator pair, with bootstrap 95% CIs; reads only.
+
+    Deterministic for a seed. Free-text controls are left out (reviewed, not compared).
+    """
+    controls = {
+        name: control for name, control in project_controls(batch.project).items() if control.kind in PASS_KINDS
+    }
+    rows = _batch_rows(batch, controls)
+    names = annotator_names({row.annotator for row in rows})
+    figures: list[AgreementFigure] = []
+    for name, control in controls.items():
+        by_item = stats.latest_ratings(_ratings(rows, control))
+        items = [list(by_annotator.values()) for by_annotator in by_item.values()]
+        for statistic in MULTI_RATER[control.kind]:
+            figures.append(_figure("batch", batch.name, name, statistic, items, resamples, seed))
+        vendors = sorted({who.vendor_name for who in names.values()})
+        primary = MULTI_RATER[control.kind][0]
+        for vendor in vendors:
+            within = [
+                [label for annotator, label in by_annotator.items() if names[annotator].vendor_name == vendor]
+                for by_annotator in by_item.values()
+            ]
+            figures.append(_figure("vendor", vendor, name, primary, within, resamples, seed))
+        annotators = sorted(names, key=lambda annotator: names[annotator].username)
+        for first, second in combinations(annotators, 2):
+            pairs = [
+                (by_annotator[first], by_annotator[second])
+                for by_annotator in by_item.values()
+                if first in by_annotator and second in by_annotator
+            ]
+            if not pairs:
+                continue
+            subject = f"{names[first].username} / {names[second].username}"
+            figures.append(_figure("pair", subject, name, PAIRWISE[control.kind], pairs, resamples, seed))
+    return BatchAgreement(batch=batch.pk, figures=figures)
+
+
+# -- aggregation --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ControlAggregation:
+    control: str
+    method: str  # the method for items without gold or adjudication: "dawid_skene" or "majority"
+    majority: list[ItemLabel]
+    dawid_skene: DawidSkeneResult | None
+    consensus: dict[int, ItemLabel]  # task → the label the consensus rests on (before gold and adjudication)
+    confusions: dict[int, AnnotatorConfusion]  # annotator → confusion matrix against the consensus
+
+
+@dataclass(frozen=True)
+class BatchAggregation:
+    batch: int
+    controls: dict[str, ControlAggregation]
+    needs_adjudication: int = 0
+    consensus_rows: int = 0
+
+
+def _empirical_confusion(annotator: int, ratings: list[stats.Rating], truth: dict[int, Hashable]) -> AnnotatorConfusion:
+    labels = tuple(sorted({label for _, _, label in ratings if label is not None} | set(truth.values()), key=str))
+    index = {label: position for position, label in enumerate(labels)}
+    counts = np.zeros((len(labels), len(labels)))
+    for task, who, label in ratings:
+        if who == annotator and label is not None and task in truth:
+            counts[index[truth[task]], index[label]] += 1
+    totals = counts.sum(axis=1, keepdims=True)
+    matrix = np.divide(counts, totals, out=np.zeros_like(counts), where=totals > 0)
+    return AnnotatorConfusion(annotator, labels, matrix)
+
+
+def _aggregate_control(ratings: list[stats.Rating], gold: dict[int, Hashable], name: str) -> ControlAggregation:
+    majority = majority_vote(ratings)
+    by_item = stats.latest_ratings(ratings)
+    annotators = {annotator for by_annotator in by_item.values() for annotator in by_annotator}
+    overlapping = any(len(by_annotator) >= 2 for by_annotator in by_item.values())
+    result = dawid_skene(ratings, gold=gold) if len(annotators) >= 2 and overlapping else None
+    if result is not None:
+        consensus = {item.item: item for item in result.items}
+        confusions = dict(result.confusions)
+        method = ItemConsensus.Method.DAWID_SKENE
+    else:
+        consensus = {item.item: item for item in majority}
+        truth = {item.item: item.label for item in majority if item.label is not None}
+        confusions = {annotator: _empirical_confusion(annotator, ratings, truth) for annotator in annotators}
+        method = ItemConsensus.Method.MAJORITY
+    return ControlAggregation(name, method, majority, result, consensus, confusions)
+
+
+def _aggregate(batch: Batch) -> tuple[BatchAggregation, list[ItemConsensus]]:
+    controls = {
+        name: control for name, control in project_controls(batch.project).items() if control.kind in AGGREGATED_TYPES
+    }
+    rows = _batch_rows(batch, controls)
+    gold = _gold_answers(Task.objects.filter(batch=batch), controls)
+    adjudicated: dict[tuple[int, str], object] = {}
+    for task, control_name, label in (
+        Adjudication.objects.filter(task__batch=batch)
+        .order_by("created_at", "id")
+        .values_list("task_id", "control_name", "label")
+    ):
+        adjudicated[(task, control_name)] = label
+    results: dict[str, ControlAggregation] = {}
+    consensus_rows: list[ItemConsensus] = []
+    for name in controls:
+        ratings = _ratings(rows, controls[name])
+        control_gold = {task: answers[name] for task, answers in gold.items() if name in answers}
+        aggregation = _aggregate_control(ratings, control_gold, name)
+        results[name] = aggregation
+        tasks = set(aggregation.consensus) | {task for task, control_name in adjudicated if control_name == name}
+        for task in sorted(tasks):
+            item = aggregation.consensus.get(task)
+            ratings_count = item.ratings if item else 0
+            probabilities = {_label_key(label): value for label, value in item.probabilities.items()} if item else {}
+            if (task, name) in adjudicated:
+                method, label, confidence, needs = (
+                    ItemConsensus.Method.ADJUDICATION,
+                    adjudicated[(task, name)],
+                    1.0,
+                    False,
+                )
+            elif task in control_gold:
+                method, label, confidence, needs = (
+                    ItemConsensus.Method.GOLD,
+                    _json_label(control_gold[task]),
+                    1.0,
+                    False,
+                )
+            else:
+                method = aggregation.method
+                label = None if item.label is None else _json_label(item.label)
+                confidence = min(1.0, max(0.0, item.confidence))
+                needs = item.label is None or item.confidence < ADJUDICATION_CONFIDENCE
+            consensus_rows.append(
+                ItemConsensus(
+                    task_id=task,
+                    control_name=name,
+                    method=method,
+                    label=label,
+                    confidence=confidence,
+                    probabilities=probabilities,
+                    ratings=ratings_count,
+                    needs_adjudication=needs,
+                )
+            )
+    summary = BatchAggregation(
+        batch=batch.pk,
+        controls=results,
+        needs_adjudication=sum(row.needs_adjudication for row in consensus_rows),
+        consensus_rows=len(consensus_rows),
+    )
+    return summary, consensus_rows
+
+
+def preview_aggregation(*, batch: Batch) -> BatchAggregation:
+    """What `aggregate_batch` would compute for the batch, without storing it; reads only."""
+    return _aggregate(batch)[0]
+
+
+def aggregate_batch(*, batch: Batch) -> BatchAggregation:
+    """One consensus label per task and control of the batch, stored as ItemConsensus; idempotent and atomic.
+
+    Gold tasks take their gold answer, adjudicated items their latest adjudication; the rest Dawid-Skene
+    (gold held fixed) when annotators overlap, else majority vote. A tie, or a label less likely than not,
+    marks the item for adjudication. Returns per control the majority vote, Dawid-Skene result and a
+    confusion matrix per annotator.
+    """
+    summary, consensus_rows = _aggregate(batch)
+    with transaction.atomic():
+        keep = {(row.task_id, row.control_name) for row in consensus_rows}
+        stale = [
+            pk
+            for pk, task, control_name in ItemConsensus.objects.filter(task__batch=batch).values_list(
+                "id", "task_id", "control_name"
+            )
+            if (task, control_name) not in keep
+        ]
+        ItemConsensus.objects.filter(pk__in=stale).delete()
+        ItemConsensus.objects.bulk_create(
+            consensus_rows,
+            batch_size=1000,
+            update_conflicts=True,
+            unique_fields=["task", "control_name"],
+            update_fields=["method", "label", "confidence", "probabilities", "ratings", "needs_adjudication"],
+        )
+        # bulk_create does not run auto_now.
+        ItemConsensus.objects.filter(task__batch=batch).update(computed_at=timezone.now())
+    return summary
+
+
+def consensus_agreement(aggregation: BatchAggregation, rows: list[LabeledRow]) -> dict[int, tuple[int, int]]:
+    """Per annotator: (labels equal to the consensus label, labels on items with a consensus label)."""
+    tallies: dict[int, list[int]] = defaultdict(lambda: [0, 0])
+    for name, control in aggregation.controls.items():
+        for row in rows:
+            answer = row.answers.get(name)
+            item = control.consensus.get(row.task)
+            if answer is None or item is None or item.label is None:
+                continue
+            tallies[row.annotator][1] += 1
+            tallies[row.annotator][0] += answer == item.label
+    return {annotator: (agreed, total) for annotator, (agreed, total) in tallies.items()}
+
+
+def annotator_consensus_agreement(*, batch: Batch) -> dict[int, float]:
+    """Per annotator of the batch: the share of their choice and rating labels equal to the consensus; reads only."""
+    controls = {
+        name: control for name, control in project_controls(batch.project).items() if control.kind in AGGREGATED_TYPES
+    }
+    tallies = consensus_agreement(_aggregate(batch)[0], _batch_rows(batch, controls))
+    return {annotator: agreed / total for annotator, (agreed, total) in tallies.items() if total}
+
+
+# -- QA sampling --------------------------------------------------------------------------------------
+
+
+def sampling_settings(project: LabelingProject) -> SamplingSettings:
+    return SamplingSettings(
+        rate=float(project.qa_sample_rate),
+        min_per_annotator=project.qa_min_per_annotator,
+        first_tasks_in_full=project.qa_first_tasks_in_full,
+    )
+
+
+def _first_task_annotations(batch: Batch, annotators: set[int], first: int) -> set[int]:
+    """Annotations among each annotator's first `first` tasks in the project (by creation), in one query."""
+    if first <= 0 or not annotators:
+        return set()
+    ranked = (
+        Annotation.objects.filter(
+            task__project_id=batch.project_id, annotator__in=annotators, is_deleted=False, was_cancelled=False
+        )
+        .annotate(rank=Window(RowNumber(), partition_by=[F("annotator")], order_by=[F("created_at"), F("id")]))
+        .filter(rank__lte=first)
+        .values_list("id", flat=True)
+    )
+    return set(ranked)
+
+
+def plan_qa_sample(*, batch: Batch, seed: int, settings: SamplingSettings | None = None) -> Sample:
+    """The sample `draw_qa_sample` would draw for this batch and seed, with each annotator's weights; reads only."""
+    settings = settings or sampling_settings(batch.project)
+    controls = {
+        name: control for name, control in project_controls(batch.project).items() if control.kind in AGGREGATED_TYPES
+    }
+    rows = _batch_rows(batch, controls)
+    aggregation, _ = _aggregate(batch)
+    agreement = consensus_agreement(aggregation, rows)
+    gold = {score.annotator: score for score in score_gold(project=batch.project) if score.control == ALL_CONTROLS}
+    annotators = {row.annotator for row in rows}
+    first = _first_task_annotations(batch, annotators, settings.first_tasks_in_full)
+    annotator_facts = [
+        AnnotatorFacts(
+            annotator=annotator,
+            gold_accuracy=gold[annotator].accuracy if annotator in gold else None,
+            gold_seen=gold[annotator].seen if annotator in gold else 0,
+            consensus_agreement=(agreement[annotator][0] / agreement[annotator][1])
+            if agreement.get(annotator, (0, 0))[1]
+            else None,
+            agreement_items=agreement.get(annotator, (0, 0))[1],
+        )
+        for annotator in sorted(annotators)
+    ]
+    annotation_facts = [
+        AnnotationFacts(row.annotation, row.annotator, row.lead_time, row.annotation in first) for row in rows
+    ]
+    return draw_sample(annotation_facts, annotator_facts, settings, seed)
+
+
+def draw_qa_sample(*, batch: Batch, seed: int, user: AbstractBaseUser | None) -> QASample:
+    """Draw and store the batch's QA sample; idempotent: the same batch and seed return the sample drawn first.
+
+    Each item records why it was drawn (first tasks, per-annotator minimum, base rate) and its risk signals.
+    Atomic; safe when two people draw the same seed at once.
+    """
+    existing = QASample.objects.filter(batch=batch, seed=seed).first()
+    if existing:
+        return existing
+    settings = sampling_settings(batch.project)
+    plan = plan_qa_sample(batch=batch, seed=seed, settings=settings)
+
+    def store() -> QASample:
+        with transaction.atomic():
+            sample = QASample.objects.create(
+                batch=batch, seed=seed, drawn_by=user, settings={**asdict(settings), "target": plan.target}
+            )
+            QASampleItem.objects.bulk_create(
+                [
+                    QASampleItem(
+                        sample=sample, annotation_id=item.annotation, reasons=list(item.reasons), weight=item.weight
+                    )
+                    for item in plan.items
+                ],
+                batch_size=1000,
+            )
+        return sample
+
+    try:
+        return _audited(user, store)
+    except IntegrityError:
+        return QASample.objects.get(batch=batch, seed=seed)
+
+
+# -- reviews, adjudication, decisions -----------------------------------------------------------------
+
+
+def record_review(
+    *,
+    annotation: Annotation,
+    reviewer: AbstractBaseUser,
+    verdict: str,
+    error_category: ErrorCategory | None = None,
+    severity: str | None = None,
+    comment: str = "",
+    corrected_result: list[dict] | None = None,
+    sample_item: QASampleItem | None = None,
+) -> Review:
+    """Record a reviewer's verdict on an annotation and mark its QA sample item reviewed; atomic.
+
+    A rejection needs an active error category of the annotation's project and a severity; a correction
+    needs a corrected result valid under the project's label config. Nobody reviews their own annotation.
+    A later review of the same annotation supersedes the earlier one in the batch decision.
+    """
+    project = annotation.task.project
+    if annotation.annotator_id and annotation.annotator.user_id == reviewer.pk:
+        raise ReviewRefused("Reviewers cannot review their own annotations.")
+    if error_category is not None and (error_category.project_id != project.pk or not error_category.active):
+        raise ReviewRefused(f'"{error_category}" is not an active error category of {project}.')
+    if verdict == Review.Verdict.CORRECT and corrected_result is not None:
+        problems = result_errors(cached_label_config(project.label_config), corrected_result)
+        if problems:
+            raise ReviewRefused("The corrected label does not fit the label config: " + "; ".join(problems))
+    if sample_item is None:
+        sample_item = (
+            QASampleItem.objects.filter(annotation=annotation, status=QASampleItem.Status.PENDING)
+            .order_by("-sample__drawn_at", "-id")
+            .first()
+        )
+    elif sample_item.annotation_id != annotation.pk:
+        raise ReviewRefused("The QA sample item is about another annotation.")
+    review = Review(
+        annotation=annotation,
+        sample_item=sample_item,
+        reviewer=reviewer,
+        verdict=verdict,
+        error_category=error_category,
+        severity=severity or None,
+        comment=comment,
+        corrected_result=corrected_result,
+    )
+    try:
+        review.full_clean()
+    except ValidationError as error:
+        raise ReviewRefused(
+            " ".join(message for messages in error.message_dict.values() for message in messages)
+        ) from error
+
+    def store() -> Review:
+        with transaction.atomic():
+            review.save()
+            if sample_item is not None and sample_item.status != QASampleItem.Status.REVIEWED:
+                sample_item.status = QASampleItem.Status.REVIEWED
+                sample_item.save(update_fields=["status"])
+        return review
+
+    return _audited(reviewer, store)
+
+
+def adjudicate(
+    *, task: Task, control_name: str, label: object, adjudicator: AbstractBaseUser, comment: str = ""
+) -> Adjudication:
+    """Settle one control of a task: store the adjudication and make it the item's consensus; atomic.
+
+    The label must be one the control allows (a choice, a set of choices, a rating on the scale).
+    """
+    control = project_controls(task.project).get(control_name)
+    if control is None or control.kind not in AGGREGATED_TYPES:
+        raise AdjudicationRefused(f'"{control_name}" is not a choice or rating control of {task.project}.')
+    chosen = label if isinstance(label, list) else [label]
+    if control.kind is LabelType.SINGLE_CHOICE and (len(chosen) != 1 or chosen[0] not in control.options):
+        raise AdjudicationRefused(f"{control_name} takes one of {', '.join(control.options)}, not {label!r}.")
+    if control.kind is LabelType.MULTIPLE_CHOICE and not set(chosen) <= set(control.options):
+        raise AdjudicationRefused(f"{control_name} takes choices among {', '.join(control.options)}, not {label!r}.")
+    if control.kind is LabelType.RATING and not (
+        isinstance(label, int | float) and not isinstance(label, bool) and 1 <= label <= control.max_rating
+    ):
+        raise AdjudicationRefused(f"{control_name} takes a rating from 1 to {control.max_rating}, not {label!r}.")
+    stored_label = sorted(chosen) if control.kind is LabelType.MULTIPLE_CHOICE else label
+    if control.kind is LabelType.SINGLE_CHOICE:
+        stored_label = chosen[0]
+
+    def store() -> Adjudication:
+        with transaction.atomic():
+            adjudication = Adjudication.objects.create(
+                task=task, control_name=control_name, label=stored_label, adjudicator=adjudicator, comment=comment
+            )
+            ItemConsensus.objects.update_or_create(
+                task=task,
+                control_name=control_name,
+                defaults={
+                    "method": ItemConsensus.Method.ADJUDICATION,
+                    "label": stored_label,
+                    "confidence": 1.0,
+                    "needs_adjudication": False,
+                },
+            )
+        return adjudication
+
+    return _audited(adjudicator, store)
+
+
+def decide_batch(*, batch: Batch, user: AbstractBaseUser, sample: QASample | None = None) -> BatchDecision:
+    """Accept or reject the batch from its QA sample's verdicts; atomic, a new decision on every call.
+
+    Errors are items whose latest review rejected or corrected them. The batch is accepted when the
+    Wilson 95% upper bound of the error rate is below the project's acceptable quality level, and its
+    status becomes accepted or rejected. Refused while the sample has unreviewed items.
+    """
+    sample = sample or QASample.objects.filter(batch=batch).order_by("-drawn_at", "-id").first()
+    if sample is None or sample.batch_id != batch.pk:
+        raise DecisionRefused(f"{batch} has no QA sample yet: draw one first.")
+    items = dict(sample.items.values_list("id", "status"))
+    if not items:
+        raise DecisionRefused(f"The QA sample of {batch} is empty: there is nothing to decide from.")
+    pending = sum(status == QASampleItem.Status.PENDING for status in items.values())
+    if pending:
+        raise DecisionRefused(f"{pending} of {len(items)} sampled annotations of {batch} are not reviewed yet.")
+    latest: dict[int, str] = {}
+    for item, verdict in (
+        Review.objects.filter(sample_item__sample=sample)
+        .order_by("created_at", "id")
+        .values_list("sample_item_id", "verdict")
+    ):
+        latest[item] = verdict
+    errors = sum(verdict in (Review.Verdict.REJECT, Review.Verdict.CORRECT) for verdict in latest.values())
+    size = len(items)
+    _, upper = wilson_interval(errors, size)
+    aql = batch.project.acceptable_quality_level
+    accepted = upper < float(aql)
+
+    def store() -> BatchDecision:
+        with transaction.atomic():
+            locked = Batch.objects.select_for_update().get(pk=batch.pk)
+            decision = BatchDecision.objects.create(
+                batch=locked,
+                sample=sample,
+                decided_by=user,
+                sample_size=size,
+                errors=errors,
+                error_rate=errors / size,
+                upper_bound=upper,
+                aql=aql,
+                accepted=accepted,
+            )
+            locked.status = Batch.Status.ACCEPTED if accepted else Batch.Status.REJECTED
+            locked.save(update_fields=["status"])
+            batch.status = locked.status
+        return decision
+
+    return _audited(user, store)
+
+
+def truth_accuracy(items: Iterable[ItemLabel], truth: dict[int, Hashable]) -> tuple[int, int]:
+    """(right, total) of aggregated labels against known true labels; a tie (no label) counts as wrong."""
+    right = total = 0
+    for item in items:
+        if item.item in truth and not item.is_gold:
+            total += 1
+            right += item.label == truth[item.item]
+    return right, total
