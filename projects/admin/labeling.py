@@ -18,6 +18,7 @@ from projects.labeling.queries import batches_with_counts, projects_with_counts
 from projects.labelstudio.connections import TenancyRefused
 from projects.labelstudio.push import PushRefused
 from projects.models import Annotation, AnnotationVersion, Batch, LabelingProject, Task, TaskImport
+from projects.quality.services import aggregate_batch, draw_qa_sample
 from projects.tasks import push_batch_task
 
 
@@ -132,7 +133,23 @@ class BatchAdmin(admin.ModelAdmin):
     list_display = ["name", "project", "vendor", "status", "due_at", "target_count", "tasks"]
     list_filter = ["status", "vendor", "project"]
     search_fields = ["name", "project__slug"]
-    actions = ["push_to_label_studio"]
+    actions = ["push_to_label_studio", "draw_qa_sample"]
+
+    @admin.action(description="Aggregate the labels and draw the QA sample (the batch id is the seed)")
+    def draw_qa_sample(self, request, queryset) -> None:
+        for batch in queryset:
+            aggregate_batch(batch=batch)
+            sample = draw_qa_sample(batch=batch, seed=batch.pk, user=request.user)
+            self.message_user(
+                request,
+                format_html(
+                    '{}: {} annotations to review — <a href="{}">open the review queue</a>.',
+                    batch,
+                    sample.items.count(),
+                    reverse("review-queue", args=[batch.pk]),
+                ),
+                messages.SUCCESS,
+            )
 
     @admin.action(description="Push to the vendor's Label Studio (only what is missing)")
     def push_to_label_studio(self, request, queryset) -> None:

@@ -169,4 +169,5 @@ class ScorecardOutput(serializers.Serializer):
     median_lead_time = serializers.FloatField(allow_null=True)
     peer_median_lead_time = serializers.FloatField(allow_null=True)
     qa_acceptance = serializers.FloatField(allow_null=True)
+    qa_reviewed = serializers.IntegerField()
     weeks = serializers.ListField(child=serializers.DictField())

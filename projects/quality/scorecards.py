@@ -8,7 +8,7 @@ from dataclasses import asdict, dataclass, field
 
 from django.db.models import QuerySet
 
-from projects.models import Annotation, Annotator
+from projects.models import Annotation, Annotator, Review
 from projects.quality.gold import gold_agrees
 from projects.quality.intervals import wilson_interval
 
@@ -35,8 +35,9 @@ class Scorecard:
     gold_accuracy_high: float | None
     median_lead_time: float | None
     peer_median_lead_time: float | None
-    # Filled once QA reviews exist (quality issue); None means "no reviews yet", not zero.
+    # Share of QA-reviewed annotations accepted as they were; None means "no reviews yet", not zero.
     qa_acceptance: float | None = None
+    qa_reviewed: int = 0
     weeks: list[WeekFigures] = field(default_factory=list)
 
     def as_dict(self) -> dict:
@@ -86,6 +87,7 @@ def scorecards(annotators: QuerySet[Annotator]) -> list[Scorecard]:
             gold[annotator_id][1] += int(correct)
             bucket[1] += 1
             bucket[2] += int(correct)
+    reviewed, accepted = _qa_verdicts(annotators)
     cards = []
     for annotator in annotators:
         seen, correct = gold[annotator.pk]
@@ -104,6 +106,8 @@ def scorecards(annotators: QuerySet[Annotator]) -> list[Scorecard]:
                 gold_accuracy_high=interval[1] if interval else None,
                 median_lead_time=statistics.median(lead_times[annotator.pk]) if lead_times[annotator.pk] else None,
                 peer_median_lead_time=statistics.median(peers) if peers else None,
+                qa_acceptance=_share(accepted[annotator.pk], reviewed[annotator.pk]),
+                qa_reviewed=reviewed[annotator.pk],
                 weeks=[
                     WeekFigures(week, values[0], values[1], values[2], _share(values[2], values[1]))
                     for week, values in sorted(weekly[annotator.pk].items())
@@ -111,3 +115,21 @@ def scorecards(annotators: QuerySet[Annotator]) -> list[Scorecard]:
             )
         )
     return cards
+
+
+def _qa_verdicts(annotators: list[Annotator]) -> tuple[dict[int, int], dict[int, int]]:
+    """Per annotator: annotations with a QA verdict, and those accepted (the latest verdict counts)."""
+    latest: dict[int, tuple[int, str]] = {}
+    rows = (
+        Review.objects.filter(annotation__annotator__in=annotators)
+        .order_by("annotation_id", "created_at", "pk")
+        .values_list("annotation_id", "annotation__annotator_id", "verdict")
+    )
+    for annotation_id, annotator_id, verdict in rows.iterator():
+        latest[annotation_id] = (annotator_id, verdict)
+    reviewed: dict[int, int] = defaultdict(int)
+    accepted: dict[int, int] = defaultdict(int)
+    for annotator_id, verdict in latest.values():
+        reviewed[annotator_id] += 1
+        accepted[annotator_id] += verdict == Review.Verdict.ACCEPT
+    return reviewed, accepted

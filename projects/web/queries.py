@@ -6,7 +6,7 @@ from django.db.models import QuerySet
 
 from projects.access.scoping import visible
 from projects.labeling.queries import batches_with_counts
-from projects.models import Annotation, Annotator, Batch, LabelStudioProject
+from projects.models import Annotator, Batch, LabelStudioProject, Review
 
 
 def portal_batches(user) -> QuerySet[Batch]:
@@ -23,6 +23,12 @@ def label_studio_links(user, batches) -> dict[int, str]:
     return {project.batch_id: project.browser_url for project in projects}
 
 
-def rejected_work(user, annotator: Annotator | None = None) -> QuerySet[Annotation]:
-    """Annotations QA rejected, with the reviewer's comment. Reviews arrive with the quality issue; empty until then."""
-    return visible(user, Annotation.objects.none())
+def rejected_work(user, annotator: Annotator | None = None, *, limit: int = 20) -> QuerySet[Review]:
+    """The newest QA rejections and corrections of the user's vendor (or own) work, with the reviewer's comment.
+
+    The reviewer is not named: vendors see what was wrong and why, not who on our side judged it.
+    """
+    reviews = Review.objects.filter(verdict__in=[Review.Verdict.REJECT, Review.Verdict.CORRECT])
+    if annotator is not None:
+        reviews = reviews.filter(annotation__annotator=annotator)
+    return visible(user, reviews).select_related("annotation__task", "error_category").order_by("-created_at")[:limit]

@@ -9,7 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
-from projects.access.roles import ANNOTATOR, VENDOR_MANAGER
+from projects.access.roles import ANNOTATOR, QA_REVIEWER, VENDOR_MANAGER
 from projects.access.scoping import viewer_for
 from projects.quality.scorecards import scorecards
 from projects.web.queries import label_studio_links, portal_annotators, portal_batches, rejected_work
@@ -31,6 +31,8 @@ def portal_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse
 @portal_page
 def home(request: HttpRequest) -> HttpResponse:
     viewer = viewer_for(request.user)
+    if viewer.role == QA_REVIEWER:
+        return redirect("review-home")
     if viewer.is_internal:
         return redirect("admin:index")
     batches = list(portal_batches(request.user))

@@ -106,6 +106,17 @@ def portal_home(role: str, whose: str | None) -> set[int]:
     return {302} if role in (ANONYMOUS, *INTERNAL_ROLES) else {403} if role == NO_ROLE else {200}
 
 
+def review_page(status: int) -> Expectation:
+    """QA review pages: project managers and QA reviewers only; vendor roles and the role-less get 403."""
+
+    def expect(role: str, whose: str | None) -> set[int]:
+        if role == ANONYMOUS:
+            return {302}
+        return {status} if role in INTERNAL_ROLES else {403}
+
+    return expect
+
+
 def login_page(role: str, whose: str | None) -> set[int]:
     return {200} if role == ANONYMOUS else {302}
 
@@ -179,6 +190,32 @@ MATRIX: list[Endpoint] = [
         api=False,
         shows="Own Annotator",
     ),
+    Endpoint("review-home", review_page(200), api=False),
+    Endpoint("review-queue", review_page(200), kind="batch", kwarg="batch_id", api=False),
+    # A verdict names its sample item; none named answers 404 (verdicts are tested in tests/web).
+    Endpoint(
+        "review-queue",
+        review_page(404),
+        method="post",
+        kind="batch",
+        kwarg="batch_id",
+        data={"verdict": "accept"},
+        body="form",
+        api=False,
+    ),
+    Endpoint("review-adjudicate", review_page(200), kind="batch", kwarg="batch_id", api=False),
+    Endpoint(
+        "review-adjudicate",
+        review_page(404),
+        method="post",
+        kind="batch",
+        kwarg="batch_id",
+        data={"label": "refund"},
+        body="form",
+        api=False,
+    ),
+    # The samples are not reviewed: the decision is refused and the queue page says why.
+    Endpoint("review-decide", review_page(302), method="post", kind="batch", kwarg="batch_id", body="form", api=False),
     Endpoint("login", login_page, api=False),
     Endpoint("login", login_page, method="post", data={"username": "own-annotator", "password": "wrong"}, api=False),
     Endpoint("login", login_page, method="put", api=False),

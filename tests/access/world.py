@@ -14,13 +14,22 @@ from django.test.utils import override_settings
 from rest_framework.authtoken.models import Token
 
 from projects.access.roles import ANNOTATOR, PROJECT_MANAGER, QA_REVIEWER, VENDOR_MANAGER
-from projects.models import LabelStudioConnection, LabelStudioProject, ProjectConfigVersion, VendorManager
+from projects.models import (
+    ItemConsensus,
+    LabelStudioConnection,
+    LabelStudioProject,
+    ProjectConfigVersion,
+    VendorManager,
+)
 from tests.factories import (
     TRIAGE_CONFIG,
     AnnotationFactory,
     AnnotatorFactory,
     BatchFactory,
+    ErrorCategoryFactory,
     LabelingProjectFactory,
+    QASampleFactory,
+    QASampleItemFactory,
     TaskFactory,
     UserFactory,
     VendorFactory,
@@ -141,6 +150,23 @@ def build_world() -> World:
         rival_connection.save()
         _label_studio_project(own_batch, own_connection, 101)
         _label_studio_project(rival_batch, rival_connection, 202)
+
+        # QA: samples of both vendors' batches, one item without consensus, the project's error taxonomy.
+        ErrorCategoryFactory(project=shared_project, name="wrong scenario")
+        own_sample = QASampleFactory(batch=own_batch, seed=1)
+        QASampleItemFactory(sample=own_sample, annotation=own_annotation, reasons=["first_tasks"])
+        QASampleItemFactory(sample=own_sample, annotation=peer_annotation, reasons=["base_rate"])
+        rival_sample = QASampleFactory(batch=rival_batch, seed=1)
+        QASampleItemFactory(sample=rival_sample, annotation=rival_annotation, reasons=["base_rate"])
+        for task in (own_task, rival_task):
+            ItemConsensus.objects.create(
+                task=task,
+                control_name="scenario",
+                method="majority",
+                confidence=0.5,
+                ratings=2,
+                needs_adjudication=True,
+            )
 
         rival_manager = UserFactory(username=f"{FOREIGN}-manager")
         VendorManager.objects.create(user=rival_manager, vendor=rival)
