@@ -23,6 +23,7 @@ def register_audited_models() -> None:
         LabelStudioConnection,
         QASample,
         Review,
+        Rework,
         Vendor,
         VendorManager,
     )
@@ -39,6 +40,7 @@ def register_audited_models() -> None:
     auditlog.register(Adjudication)
     auditlog.register(BatchDecision)
     auditlog.register(GoldRetirement)
+    auditlog.register(Rework)
     # The token never enters the log, not even encrypted.
     auditlog.register(LabelStudioConnection, exclude_fields=["encrypted_token", "last_checked_at", "last_check_error"])
     # Role changes are group membership changes.

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from celery import shared_task
+from django.contrib.auth import get_user_model
 
 from projects.labelstudio.client import LabelStudioUnavailable
 from projects.labelstudio.pull import PullFailed, pull_annotations
@@ -12,6 +13,7 @@ from projects.labelstudio.push import push_batch
 from projects.labelstudio.receiver import process_webhook
 from projects.labelstudio.sync import sync_all
 from projects.models import Batch, LabelStudioProject, WebhookEvent
+from projects.quality.rework import send_rework
 
 logger = logging.getLogger(__name__)
 TRANSIENT = dict(autoretry_for=(LabelStudioUnavailable,), retry_backoff=10, retry_backoff_max=600, max_retries=6)
@@ -21,6 +23,14 @@ TRANSIENT = dict(autoretry_for=(LabelStudioUnavailable,), retry_backoff=10, retr
 def push_batch_task(batch_id: int) -> dict:
     result = push_batch(batch=Batch.objects.select_related("project", "vendor").get(pk=batch_id))
     return {"pushed": result.pushed, "label_studio_project_id": result.label_studio_project_id}
+
+
+@shared_task(acks_late=True, **TRANSIENT)
+def send_rework_task(batch_id: int, user_id: int | None = None) -> dict:
+    batch = Batch.objects.select_related("project", "vendor").get(pk=batch_id)
+    user = get_user_model().objects.filter(pk=user_id).first() if user_id else None
+    result = send_rework(batch=batch, user=user)
+    return {"sent": result.sent, "recovered": result.recovered}
 
 
 @shared_task(acks_late=True, autoretry_for=(PullFailed,), retry_backoff=10, retry_backoff_max=600, max_retries=6)

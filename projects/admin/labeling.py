@@ -18,8 +18,9 @@ from projects.labeling.queries import batches_with_counts, projects_with_counts
 from projects.labelstudio.connections import TenancyRefused
 from projects.labelstudio.push import PushRefused
 from projects.models import Annotation, AnnotationVersion, Batch, LabelingProject, Task, TaskImport
+from projects.quality.rework import ReworkRefused
 from projects.quality.services import aggregate_batch, draw_qa_sample
-from projects.tasks import push_batch_task
+from projects.tasks import push_batch_task, send_rework_task
 
 
 class TaskFileForm(forms.Form):
@@ -133,7 +134,19 @@ class BatchAdmin(admin.ModelAdmin):
     list_display = ["name", "project", "vendor", "status", "due_at", "target_count", "tasks"]
     list_filter = ["status", "vendor", "project"]
     search_fields = ["name", "project__slug"]
-    actions = ["push_to_label_studio", "draw_qa_sample"]
+    actions = ["push_to_label_studio", "draw_qa_sample", "send_rework"]
+
+    @admin.action(description="Send rejected annotations back to the vendor as rework (rejected batches)")
+    def send_rework(self, request, queryset) -> None:
+        for batch in queryset:
+            run_or_queue(
+                request,
+                send_rework_task,
+                (batch.pk, request.user.pk),
+                what=f"Rework of {batch}",
+                done=lambda outcome: f"{outcome['sent']} annotations sent back for rework.",
+                expected_errors=(ReworkRefused,),
+            )
 
     @admin.action(description="Aggregate the labels and draw the QA sample (the batch id is the seed)")
     def draw_qa_sample(self, request, queryset) -> None:

@@ -94,9 +94,9 @@ def label_like_the_workforce(project: LabelingProject, *, seed: int, say: Say) -
     profiles = {item.username: PROFILES[item.profile] for item in ANNOTATORS}
     rng = random.Random(seed)
     made = 0
-    for label_studio_project in LabelStudioProject.objects.filter(batch__project=project).select_related(
-        "batch", "connection"
-    ):
+    for label_studio_project in LabelStudioProject.objects.filter(
+        batch__project=project, kind=LabelStudioProject.Kind.LABELING
+    ).select_related("batch", "connection"):
         batch: Batch = label_studio_project.batch
         share = next((value for prefix, value in LABELED_SHARE.items() if batch.name.startswith(prefix)), 0.5)
         client = LabelStudioClient.for_connection(label_studio_project.connection)

@@ -3,7 +3,8 @@
 Every path ends in `apply_label_studio_tasks`, an idempotent upsert keyed on
 (connection, Label Studio annotation id): running it twice, on two workers at once,
 or with webhooks delivered twice or out of order changes nothing. Edits keep the
-earlier state as an AnnotationVersion; deletions are mirrored as a flag.
+earlier state as an AnnotationVersion; deletions are mirrored as a flag. An annotation
+of a rework project belongs to the task it reworks and replaces the rejected annotation.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db import connection as database
-from django.db.models import Case, Exists, JSONField, OuterRef, Value, When
+from django.db.models import Case, Exists, JSONField, OuterRef, Q, Value, When
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
@@ -28,6 +29,7 @@ from projects.models import (
     AnnotatorAccount,
     LabelStudioProject,
     PushedTask,
+    Rework,
     SyncRun,
     Task,
 )
@@ -186,10 +188,14 @@ def _apply(label_studio_project: LabelStudioProject, tasks: list[dict], *, autho
     LabelStudioProject.objects.select_for_update().filter(pk=label_studio_project.pk).first()
     connection = label_studio_project.connection
     counts = PullCounts(tasks_seen=len(tasks))
+    is_rework = label_studio_project.kind == LabelStudioProject.Kind.REWORK
+    # A rework task stands for the task of the annotation it sends back.
+    linked = Rework.objects if is_rework else PushedTask.objects
+    task_field = "annotation__task_id" if is_rework else "task_id"
     links = dict(
-        PushedTask.objects.filter(
+        linked.filter(
             label_studio_project=label_studio_project, label_studio_task_id__in=[task["id"] for task in tasks]
-        ).values_list("label_studio_task_id", "task_id")
+        ).values_list("label_studio_task_id", task_field)
     )
     incoming: dict[int, tuple[int, dict]] = {}
     task_ids: set[int] = set()
@@ -204,7 +210,11 @@ def _apply(label_studio_project: LabelStudioProject, tasks: list[dict], *, autho
 
     stored = Annotation.objects.select_for_update().filter(connection=connection)
     if authoritative:
-        stored = stored.filter(task_id__in=task_ids)
+        # Only the annotations of these Label Studio tasks: an annotate task may also be a task of the
+        # batch's rework project, whose annotations this page says nothing about.
+        stored = stored.filter(task_id__in=task_ids).filter(
+            Q(label_studio_task_id__in=list(links)) | Q(label_studio_task_id__isnull=True)
+        )
     else:
         stored = stored.filter(label_studio_id__in=list(incoming))
     existing = {annotation.label_studio_id: annotation for annotation in stored}
@@ -271,8 +281,35 @@ def _apply(label_studio_project: LabelStudioProject, tasks: list[dict], *, autho
     )  # fmt: skip
     counts.created = len(to_create)
     counts.updated = len(to_update) - counts.deleted
+    if is_rework:
+        _link_replacements(label_studio_project, [task["id"] for task in tasks if task["id"] in links])
     refresh_task_status(task_ids | {annotation.task_id for annotation in to_update})
     return counts
+
+
+def _link_replacements(rework_project: LabelStudioProject, label_studio_task_ids: list[int]) -> None:
+    """Each rework's replacement is the newest live, not skipped annotation of its rework task, if any."""
+    newest: dict[int, int] = {}
+    for label_studio_task_id, annotation_id in (
+        Annotation.objects.filter(
+            connection=rework_project.connection,
+            label_studio_task_id__in=label_studio_task_ids,
+            is_deleted=False,
+            was_cancelled=False,
+        )
+        .order_by("created_at", "label_studio_id")
+        .values_list("label_studio_task_id", "pk")
+    ):
+        newest[label_studio_task_id] = annotation_id
+    changed = []
+    for rework in Rework.objects.filter(
+        label_studio_project=rework_project, label_studio_task_id__in=label_studio_task_ids
+    ):
+        replacement_id = newest.get(rework.label_studio_task_id)
+        if rework.replacement_id != replacement_id:
+            rework.replacement_id = replacement_id
+            changed.append(rework)
+    Rework.objects.bulk_update(changed, ["replacement"])
 
 
 def _insert_annotations(annotations: list[Annotation]) -> None:
@@ -335,6 +372,8 @@ def apply_deleted_annotations(label_studio_project: LabelStudioProject, label_st
         _mark_deleted(annotation, versions)
     AnnotationVersion.objects.bulk_create(versions)
     Annotation.objects.bulk_update(doomed, ["is_deleted", "version"])
+    if label_studio_project.kind == LabelStudioProject.Kind.REWORK:
+        _link_replacements(label_studio_project, [annotation.label_studio_task_id for annotation in doomed])
     refresh_task_status({annotation.task_id for annotation in doomed})
     return len(doomed)
 

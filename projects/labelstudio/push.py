@@ -113,7 +113,9 @@ def _check_predictions(batch: Batch) -> None:
 
 
 def _ensure_project(client, batch, connection, config_version) -> LabelStudioProject:
-    existing = LabelStudioProject.objects.filter(batch=batch, connection=connection).first()
+    existing = LabelStudioProject.objects.filter(
+        batch=batch, connection=connection, kind=LabelStudioProject.Kind.LABELING
+    ).first()
     if existing:
         client.get_project(existing.label_studio_id)  # a clear error if someone deleted it
         return existing
@@ -134,6 +136,7 @@ def _ensure_project(client, batch, connection, config_version) -> LabelStudioPro
     project, _ = LabelStudioProject.objects.get_or_create(
         batch=batch,
         connection=connection,
+        kind=LabelStudioProject.Kind.LABELING,
         defaults={"label_studio_id": label_studio_id, "config_version": config_version},
     )
     return project

@@ -11,6 +11,7 @@ from django.utils import timezone
 from projects.labeling.services import current_config_version
 from projects.labelstudio.client import LabelStudioClient, LabelStudioError
 from projects.labelstudio.pull import ProgressCallback, PullFailed, pull_annotations
+from projects.labelstudio.rework import label_config_for
 from projects.models import LabelStudioProject, SyncRun
 
 logger = logging.getLogger(__name__)
@@ -62,7 +63,7 @@ def check_drift(label_studio_project: LabelStudioProject) -> str:
     live = client.get_project(label_studio_project.label_studio_id)
     current = current_config_version(label_studio_project.batch.project)
     problems = []
-    if _normalized(live.get("label_config")) != _normalized(current.label_config):
+    if _normalized(live.get("label_config")) != _normalized(label_config_for(label_studio_project, current)):
         problems.append("label config")
     if _normalized(live.get("expert_instruction")) != _normalized(current.guidelines):
         problems.append("guidelines")
@@ -83,7 +84,7 @@ def push_current_config(label_studio_project: LabelStudioProject) -> None:
     current = current_config_version(label_studio_project.batch.project)
     client.update_project(
         label_studio_project.label_studio_id,
-        label_config=current.label_config,
+        label_config=label_config_for(label_studio_project, current),
         expert_instruction=current.guidelines,
         show_instruction=bool(current.guidelines),
     )

@@ -20,6 +20,7 @@ from projects.models.quality import (
     QASample,
     QASampleItem,
     Review,
+    Rework,
 )
 from projects.models.sync import LabelStudioProject, ProjectConfigVersion, PushedTask, SyncRun, WebhookEvent
 from projects.models.workforce import Annotator, Vendor, VendorManager
@@ -43,6 +44,7 @@ __all__ = [
     "QASample",
     "QASampleItem",
     "Review",
+    "Rework",
     "SyncRun",
     "Task",
     "TaskImport",

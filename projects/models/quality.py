@@ -231,3 +231,41 @@ class BatchDecision(models.Model):
 
     def __str__(self) -> str:
         return f"{self.batch}: {'accepted' if self.accepted else 'rejected'}"
+
+
+class Rework(models.Model):
+    """A rejected annotation sent back to its vendor: one task of the batch's rework project in Label Studio.
+
+    The annotation made on that task comes back through the pull as a new annotation of the same
+    task and becomes the `replacement`: it supersedes the rejected one, which keeps its history.
+    """
+
+    annotation = models.OneToOneField(Annotation, on_delete=models.CASCADE, related_name="rework")
+    review = models.ForeignKey(Review, on_delete=models.PROTECT, related_name="reworks")
+    label_studio_project = models.ForeignKey(
+        "projects.LabelStudioProject", on_delete=models.PROTECT, related_name="reworks"
+    )
+    label_studio_task_id = models.BigIntegerField()
+    replacement = models.OneToOneField(
+        Annotation,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="rework_of",
+        help_text="The annotation made in rework (the newest live one); set by the pull.",
+    )
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    sent_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-sent_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["label_studio_project", "label_studio_task_id"], name="rework_label_studio_task_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"rework of annotation {self.annotation_id}"

@@ -30,11 +30,21 @@ class ProjectConfigVersion(models.Model):
 
 
 class LabelStudioProject(models.Model):
-    """The Label Studio project a batch was pushed to for its vendor."""
+    """The Label Studio project a batch was pushed to for its vendor, or the one its rejected work was sent back in."""
+
+    class Kind(models.TextChoices):
+        LABELING = "labeling", "Labeling"
+        REWORK = "rework", "Rework"
 
     batch = models.ForeignKey(Batch, on_delete=models.PROTECT, related_name="label_studio_projects")
     connection = models.ForeignKey(LabelStudioConnection, on_delete=models.PROTECT, related_name="projects")
     label_studio_id = models.BigIntegerField()
+    kind = models.CharField(
+        max_length=16,
+        choices=Kind.choices,
+        default=Kind.LABELING,
+        help_text="Rework projects hold rejected annotations sent back, with the reviewer's comment.",
+    )
     config_version = models.ForeignKey(ProjectConfigVersion, on_delete=models.PROTECT, related_name="+")
     webhook_id = models.BigIntegerField(null=True, blank=True)
     pushed_task_count = models.PositiveIntegerField(default=0)
@@ -46,12 +56,15 @@ class LabelStudioProject(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["batch", "connection"], name="one_label_studio_project_per_batch_server"),
+            models.UniqueConstraint(
+                fields=["batch", "connection", "kind"], name="one_label_studio_project_per_batch_server_kind"
+            ),
             models.UniqueConstraint(fields=["connection", "label_studio_id"], name="label_studio_project_id_unique"),
         ]
 
     def __str__(self) -> str:
-        return f"{self.batch} → {self.connection.name} project {self.label_studio_id}"
+        rework = " (rework)" if self.kind == self.Kind.REWORK else ""
+        return f"{self.batch} → {self.connection.name} project {self.label_studio_id}{rework}"
 
     @property
     def browser_url(self) -> str:

@@ -19,7 +19,9 @@ def portal_annotators(user) -> QuerySet[Annotator]:
 
 def label_studio_links(user, batches) -> dict[int, str]:
     """Batch id → the Label Studio project its vendor labels it in."""
-    projects = visible(user, LabelStudioProject.objects.select_related("connection")).filter(batch__in=batches)
+    projects = visible(user, LabelStudioProject.objects.select_related("connection")).filter(
+        batch__in=batches, kind=LabelStudioProject.Kind.LABELING
+    )
     return {project.batch_id: project.browser_url for project in projects}
 
 
