@@ -1,0 +1,1 @@
+"""Gold datasets: immutable versions with a content hash, deterministic splits, exports and datasheets."""

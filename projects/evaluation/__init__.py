@@ -1,0 +1,1 @@
+"""Model evaluation against gold dataset versions: metrics, runs, comparison of two runs, bad cases."""
