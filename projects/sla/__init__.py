@@ -1,0 +1,1 @@
+"""SLA policies, monitor and forecast."""
