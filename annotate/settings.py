@@ -203,6 +203,9 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": float(os.environ.get("LABEL_STUDIO_SYNC_SECONDS", "300")),
     },
 }
+# SLA monitor: every open batch's state checked this often; only state changes notify.
+SLA_CHECK_SECONDS = env_int("SLA_CHECK_SECONDS", 900)
+CELERY_BEAT_SCHEDULE["check-slas"] = {"task": "projects.tasks.check_slas_task", "schedule": float(SLA_CHECK_SECONDS)}
 
 # Label Studio: the defaults `manage.py connect_labelstudio` registers; deployments keep
 # one LabelStudioConnection per vendor or region (admin or that command).
@@ -227,7 +230,17 @@ IMPORT_MAX_EXTERNAL_ID_CHARS = 255
 IMPORT_MAX_ERRORS = env_int("IMPORT_MAX_ERRORS", 50)
 IMPORT_CHUNK_SIZE = env_int("IMPORT_CHUNK_SIZE", 5_000)
 
-EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+# E-mail (SLA notifications): SMTP when EMAIL_HOST is set, else printed to the console (the embedded mode).
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
+EMAIL_PORT = env_int("EMAIL_PORT", 587)
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND") or (
+    "django.core.mail.backends.smtp.EmailBackend" if EMAIL_HOST else "django.core.mail.backends.console.EmailBackend"
+)
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "annotate@localhost")
 
 LOGGING = {

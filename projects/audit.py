@@ -17,6 +17,7 @@ def register_audited_models() -> None:
         Annotator,
         Batch,
         BatchDecision,
+        DatasetVersion,
         ErrorCategory,
         GoldRetirement,
         LabelingProject,
@@ -24,8 +25,11 @@ def register_audited_models() -> None:
         QASample,
         Review,
         Rework,
+        SlaEvent,
+        SlaPolicy,
         Vendor,
         VendorManager,
+        VendorRate,
     )
 
     auditlog.register(LabelingProject)
@@ -41,6 +45,12 @@ def register_audited_models() -> None:
     auditlog.register(BatchDecision)
     auditlog.register(GoldRetirement)
     auditlog.register(Rework)
+    # Dataset builds: a version is immutable once built, so its creation is the event.
+    auditlog.register(DatasetVersion, exclude_fields=["statistics", "excluded"])
+    # SLA: policy and rate edits, and who acknowledged which event (the monitor's writes are not a person's).
+    auditlog.register(SlaPolicy)
+    auditlog.register(VendorRate)
+    auditlog.register(SlaEvent, include_fields=["acknowledged_by", "acknowledged_at", "acknowledgement_comment"])
     # The token never enters the log, not even encrypted.
     auditlog.register(LabelStudioConnection, exclude_fields=["encrypted_token", "last_checked_at", "last_check_error"])
     # Role changes are group membership changes.

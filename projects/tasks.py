@@ -14,6 +14,7 @@ from projects.labelstudio.receiver import process_webhook
 from projects.labelstudio.sync import sync_all
 from projects.models import Batch, LabelStudioProject, WebhookEvent
 from projects.quality.rework import send_rework
+from projects.sla.services import check_slas
 
 logger = logging.getLogger(__name__)
 TRANSIENT = dict(autoretry_for=(LabelStudioUnavailable,), retry_backoff=10, retry_backoff_max=600, max_retries=6)
@@ -51,3 +52,10 @@ def process_webhook_event(event_id: int) -> None:
     event = WebhookEvent.objects.select_related("connection").get(pk=event_id)
     if event.processed_at is None:
         process_webhook(event)
+
+
+@shared_task(acks_late=True)
+def check_slas_task() -> dict:
+    """The periodic SLA check (every SLA_CHECK_SECONDS); idempotent, so a redelivered run notifies nothing twice."""
+    result = check_slas()
+    return {"checked": result.checked, "changes": len(result.changes), "emails_sent": result.emails_sent}

@@ -126,3 +126,34 @@ class QASampleItemFactory(factory.django.DjangoModelFactory):
     sample = factory.SubFactory(QASampleFactory)
     annotation = factory.SubFactory(AnnotationFactory)
     reasons = factory.LazyFunction(lambda: ["base_rate"])
+
+
+# -- SLA -------------------------------------------------------------------------------------------
+
+
+class VendorManagerFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "projects.VendorManager"
+
+    user = factory.SubFactory(UserFactory)
+    vendor = factory.SubFactory(VendorFactory)
+
+
+class SlaPolicyFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "projects.SlaPolicy"
+
+    project = factory.SubFactory(LabelingProjectFactory)
+    window_days = 7
+    grace_hours = 24
+
+
+class VendorRateFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "projects.VendorRate"
+
+    vendor = factory.SubFactory(VendorFactory)
+    unit = "per_task"
+    amount = "0.50"
+    currency = "USD"
+    valid_from = factory.LazyFunction(lambda: timezone.now() - dt.timedelta(days=365))

@@ -39,7 +39,13 @@ PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
     | {"errorcategory": _ALL}
     | {model: ("add", "change", "view") for model in ("review", "adjudication")}
     | {model: ("view",) for model in ("qasample", "qasampleitem", "itemconsensus", "goldretirement")}
-    | {"batchdecision": ("add", "view")},
+    | {"batchdecision": ("add", "view")}
+    # SLA: the PM keeps policies and rates; statuses and events are written by the monitor, and the PM
+    # acknowledges events (a change of the acknowledgement fields only, through the SLA services).
+    | {model: _ALL for model in ("slapolicy", "vendorrate")}
+    | {"slastatus": ("view",), "slaevent": ("change", "view")}
+    | {model: ("add", "view") for model in ("datasetversion",)}
+    | {model: ("view",) for model in ("datasetitem", "datasetexclusion", "rework")},
     QA_REVIEWER: {
         model: ("view",)
         for model in ("vendor", "annotator", "labelingproject", "batch", "task", "annotation", "annotationversion")
@@ -48,8 +54,13 @@ PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
     | {
         model: ("view",)
         for model in ("errorcategory", "qasample", "qasampleitem", "itemconsensus", "goldretirement", "batchdecision")
+    }
+    | {model: ("view",) for model in ("slapolicy", "slastatus", "slaevent")}
+    | {model: ("view",) for model in ("datasetversion", "datasetitem", "datasetexclusion", "rework")},
+    VENDOR_MANAGER: {
+        model: ("view",)
+        for model in ("vendor", "annotator", "labelingproject", "batch", "annotation", "slastatus", "slaevent")
     },
-    VENDOR_MANAGER: {model: ("view",) for model in ("vendor", "annotator", "labelingproject", "batch", "annotation")},
     ANNOTATOR: {model: ("view",) for model in ("labelingproject", "batch", "annotation")},
 }
 

@@ -23,6 +23,8 @@ from projects.models import (
     LabelingProject,
     LabelStudioProject,
     Review,
+    SlaEvent,
+    SlaStatus,
     Task,
     Vendor,
 )
@@ -83,6 +85,9 @@ RULES: dict[type[Model], Rule] = {
     # QA feedback on the vendor's own annotations; pages show vendor roles the verdict, never the reviewer.
     Review: Rule(vendor="annotation__annotator__vendor", own="annotation__annotator"),
     BatchDecision: Rule(vendor="batch__vendor"),
+    # A vendor's SLA standing is the vendor manager's to see; annotators' role grants them no SLA model.
+    SlaStatus: Rule(vendor="vendor"),
+    SlaEvent: Rule(vendor="vendor"),
 }
 
 

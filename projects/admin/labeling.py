@@ -11,6 +11,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 
+from projects.admin.charts import progress_charts
 from projects.admin.dispatch import run_or_queue
 from projects.ingest.errors import ImportRefused
 from projects.ingest.services import import_tasks
@@ -20,6 +21,7 @@ from projects.labelstudio.push import PushRefused
 from projects.models import Annotation, AnnotationVersion, Batch, LabelingProject, Task, TaskImport
 from projects.quality.rework import ReworkRefused
 from projects.quality.services import aggregate_batch, draw_qa_sample
+from projects.sla.dashboard import project_dashboard
 from projects.tasks import push_batch_task, send_rework_task
 
 
@@ -48,7 +50,17 @@ class BatchInline(admin.TabularInline):
 
 @admin.register(LabelingProject)
 class LabelingProjectAdmin(admin.ModelAdmin):
-    list_display = ["name", "slug", "status", "languages", "overlap", "batch_count", "tasks", "gold_count"]
+    list_display = [
+        "name",
+        "slug",
+        "status",
+        "languages",
+        "overlap",
+        "batch_count",
+        "tasks",
+        "gold_count",
+        "dashboard_link",
+    ]
     list_filter = ["status"]
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
@@ -71,6 +83,12 @@ class LabelingProjectAdmin(admin.ModelAdmin):
     def gold_count(self, project: LabelingProject) -> int:
         return project.gold_count
 
+    @admin.display(description="dashboard")
+    def dashboard_link(self, project: LabelingProject) -> str:
+        return format_html(
+            '<a href="{}">Dashboard</a>', reverse("admin:projects_labelingproject_dashboard", args=[project.pk])
+        )
+
     def save_model(self, request, obj, form, change) -> None:
         if not change:
             obj.created_by = request.user
@@ -83,8 +101,33 @@ class LabelingProjectAdmin(admin.ModelAdmin):
                 self.admin_site.admin_view(self.import_view),
                 name="projects_labelingproject_import",
             ),
+            path(
+                "<int:project_id>/dashboard/",
+                self.admin_site.admin_view(self.dashboard_view),
+                name="projects_labelingproject_dashboard",
+            ),
             *super().get_urls(),
         ]
+
+    def dashboard_view(self, request: HttpRequest, project_id: int) -> HttpResponse:
+        project = get_object_or_404(LabelingProject, pk=project_id)
+        if not self.has_view_permission(request, project):
+            return HttpResponse(status=403)
+        dashboard = project_dashboard(project=project)
+        progress = dashboard.progress
+        progress_chart, throughput_chart = progress_charts(
+            [f"{day:%m-%d}" for day in progress.days], progress.cumulative, progress.planned, progress.labels_per_day
+        )
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Dashboard: {project}",
+            "project": project,
+            "dashboard": dashboard,
+            "progress_chart": progress_chart,
+            "throughput_chart": throughput_chart,
+            "opts": self.model._meta,
+        }
+        return TemplateResponse(request, "admin/projects/labelingproject/dashboard.html", context)
 
     def import_view(self, request: HttpRequest, project_id: int) -> HttpResponse:
         project = get_object_or_404(LabelingProject, pk=project_id)

@@ -15,7 +15,7 @@ import django_filters
 from django import forms
 from django_filters.fields import IsoDateTimeField
 
-from projects.models import Annotation, Annotator, Batch, Task
+from projects.models import Annotation, Annotator, Batch, DatasetItem, DatasetVersion, Task
 
 
 class UtcIsoDateTimeField(IsoDateTimeField):
@@ -70,3 +70,22 @@ class AnnotationFilter(django_filters.FilterSet):
     class Meta:
         model = Annotation
         fields = ["task", "annotator", "is_deleted", "was_cancelled"]
+
+
+class DatasetVersionFilter(django_filters.FilterSet):
+    project = django_filters.NumberFilter(field_name="project_id")
+    project_slug = django_filters.CharFilter(field_name="project__slug")
+
+    class Meta:
+        model = DatasetVersion
+        fields = ["project", "project_slug"]
+
+
+class DatasetItemFilter(django_filters.FilterSet):
+    version = django_filters.NumberFilter(field_name="version_id")
+    split = django_filters.ChoiceFilter(choices=DatasetItem.Split.choices)
+    external_id = django_filters.CharFilter()
+
+    class Meta:
+        model = DatasetItem
+        fields = ["version", "split", "external_id"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from projects.access.scoping import can_see_gold, can_see_originals
-from projects.models import Annotation, Annotator, Batch, LabelingProject, Task, Vendor
+from projects.models import Annotation, Annotator, Batch, DatasetItem, DatasetVersion, LabelingProject, Task, Vendor
 
 
 class VendorSerializer(serializers.ModelSerializer):
@@ -171,3 +171,58 @@ class ScorecardOutput(serializers.Serializer):
     qa_acceptance = serializers.FloatField(allow_null=True)
     qa_reviewed = serializers.IntegerField()
     weeks = serializers.ListField(child=serializers.DictField())
+
+
+class DatasetVersionSerializer(serializers.ModelSerializer):
+    project_slug = serializers.CharField(source="project.slug", read_only=True)
+    built_by = serializers.CharField(source="built_by.username", read_only=True, default=None)
+
+    class Meta:
+        model = DatasetVersion
+        fields = [
+            "id",
+            "project",
+            "project_slug",
+            "number",
+            "parent",
+            "content_hash",
+            "item_count",
+            "settings",
+            "excluded",
+            "statistics",
+            "built_by",
+            "built_at",
+            "note",
+        ]
+        read_only_fields = fields
+
+
+class DatasetItemSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = DatasetItem
+        fields = [
+            "id",
+            "version",
+            "task",
+            "external_id",
+            "language",
+            "data",
+            "label",
+            "split",
+            "method",
+            "confidence",
+            "provenance",
+        ]
+        read_only_fields = fields
+
+
+class DatasetBuildInput(serializers.Serializer):
+    project = serializers.SlugField(help_text="Slug of the project to build the next version of.")
+    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
+
+
+class DatasetDiffOutput(serializers.Serializer):
+    added = serializers.ListField(child=serializers.CharField())
+    removed = serializers.ListField(child=serializers.CharField())
+    relabeled = serializers.ListField(child=serializers.DictField())
+    unchanged = serializers.IntegerField()

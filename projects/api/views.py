@@ -6,26 +6,41 @@ import tempfile
 from pathlib import Path
 
 from django.conf import settings
+from django.http import StreamingHttpResponse
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action, api_view, permission_classes
-from rest_framework.permissions import IsAuthenticated
+from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from projects.access.roles import PROJECT_MANAGER, role_of
 from projects.access.scoping import viewer_for, visible
 from projects.api import serializers
-from projects.api.filters import AnnotationFilter, AnnotatorFilter, BatchFilter, TaskFilter
+from projects.api.filters import (
+    AnnotationFilter,
+    AnnotatorFilter,
+    BatchFilter,
+    DatasetItemFilter,
+    DatasetVersionFilter,
+    TaskFilter,
+)
 from projects.api.permissions import HasRole, RolePermissions
 from projects.audit import attribute_changes_to
+from projects.datasets.exports import CONTENT_TYPES as EXPORT_CONTENT_TYPES
+from projects.datasets.exports import FORMATS as EXPORT_FORMATS
+from projects.datasets.exports import export_chunks, export_file_name
+from projects.datasets.services import DatasetBuildRefused, build_dataset_version
+from projects.datasets.services import diff as diff_dataset_versions
 from projects.ingest.errors import ImportRefused
 from projects.ingest.services import import_tasks
 from projects.labeling.queries import batches_with_counts
 from projects.labelstudio.client import LabelStudioError
 from projects.labelstudio.connections import TenancyRefused
 from projects.labelstudio.push import PushRefused
-from projects.models import Annotation, Annotator, Batch, LabelingProject, Task, Vendor
+from projects.models import Annotation, Annotator, Batch, DatasetItem, DatasetVersion, LabelingProject, Task, Vendor
 from projects.quality.scorecards import scorecards
 from projects.tasks import push_batch_task, sync_labelstudio_task
 
@@ -185,3 +200,96 @@ def me(request: Request) -> Response:
     """Who the token or session belongs to, their role and (for vendor roles) their vendor."""
     viewer = viewer_for(request.user)
     return Response({"username": request.user.get_username(), "role": viewer.role, "vendor": viewer.vendor_id})
+
+
+class IsInternal(BasePermission):
+    """Gold datasets are internal: project managers and QA reviewers only; vendor roles get 403."""
+
+    message = "Gold datasets are for project managers and QA reviewers."
+
+    def has_permission(self, request, view) -> bool:
+        return viewer_for(request.user).is_internal
+
+
+class DatasetVersionViewSet(ScopedViewSet, mixins.ListModelMixin, mixins.RetrieveModelMixin):
+    """Built gold dataset versions: read-only (a version never changes); build, diff and download."""
+
+    permission_classes = [IsAuthenticated, HasRole, IsInternal]
+    base_queryset = DatasetVersion.objects.select_related("project", "built_by").order_by("project__slug", "-number")
+    serializer_class = serializers.DatasetVersionSerializer
+    filterset_class = DatasetVersionFilter
+    ordering_fields = ["id", "number", "built_at", "item_count"]
+
+    @extend_schema(
+        request=serializers.DatasetBuildInput,
+        responses={201: serializers.DatasetVersionSerializer, 409: OpenApiResponse(description="Refused: why.")},
+    )
+    @action(detail=False, methods=["post"])
+    def build(self, request: Request) -> Response:
+        """Build the project's next version from its current labels (project managers only)."""
+        if role_of(request.user) != PROJECT_MANAGER:
+            return Response({"detail": "Building a dataset needs the project manager role."}, status=403)
+        form = serializers.DatasetBuildInput(data=request.data)
+        form.is_valid(raise_exception=True)
+        project = get_object_or_404(
+            visible(request.user, LabelingProject.objects.all()), slug=form.validated_data["project"]
+        )
+        try:
+            version = build_dataset_version(project=project, user=request.user, note=form.validated_data["note"])
+        except DatasetBuildRefused as refused:
+            return Response({"detail": str(refused)}, status=409)
+        return Response(self.get_serializer(version).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        parameters=[OpenApiParameter("against", int, description="The older version; the parent when absent.")],
+        responses=serializers.DatasetDiffOutput,
+    )
+    @action(detail=True)
+    def diff(self, request: Request, pk: str) -> Response:
+        """Items added, removed and relabeled since another version (the parent by default)."""
+        version = self.get_object()
+        against = request.query_params.get("against")
+        if against is None:
+            older = version.parent
+        else:
+            older = self.get_queryset().filter(pk=against).first() if against.isdigit() else None
+            if older is None:
+                return Response({"detail": f"No dataset version {against}."}, status=404)
+        if older is None:
+            return Response({"detail": "This version has no parent; name one with ?against=."}, status=400)
+        changes = diff_dataset_versions(older, version)
+        return Response(
+            {
+                "added": list(changes.added),
+                "removed": list(changes.removed),
+                "relabeled": [relabel.__dict__ for relabel in changes.relabeled],
+                "unchanged": changes.unchanged,
+            }
+        )
+
+    @extend_schema(
+        parameters=[OpenApiParameter("file_format", str, enum=list(EXPORT_FORMATS), description="jsonl by default.")],
+        responses={(200, "application/octet-stream"): OpenApiTypes.BINARY},
+    )
+    @action(detail=True)
+    def download(self, request: Request, pk: str) -> StreamingHttpResponse | Response:
+        """The version as a file, streamed: jsonl (canonical; sha256sum = content hash), csv, parquet, labelstudio."""
+        version = self.get_object()
+        export_format = request.query_params.get("file_format", "jsonl")
+        if export_format not in EXPORT_FORMATS:
+            return Response({"detail": f"file_format is one of {', '.join(EXPORT_FORMATS)}."}, status=400)
+        response = StreamingHttpResponse(
+            export_chunks(version, export_format), content_type=EXPORT_CONTENT_TYPES[export_format]
+        )
+        response["Content-Disposition"] = f'attachment; filename="{export_file_name(version, export_format)}"'
+        return response
+
+
+class DatasetItemViewSet(ScopedViewSet, mixins.ListModelMixin, mixins.RetrieveModelMixin):
+    """Items of built versions: read-only."""
+
+    permission_classes = [IsAuthenticated, HasRole, IsInternal]
+    base_queryset = DatasetItem.objects.order_by("version", "external_id")
+    serializer_class = serializers.DatasetItemSerializer
+    filterset_class = DatasetItemFilter
+    ordering_fields = ["id", "external_id", "split", "confidence"]

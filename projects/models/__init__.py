@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from projects.models.connections import AnnotatorAccount, LabelStudioConnection
+from projects.models.datasets import DatasetExclusion, DatasetImmutable, DatasetItem, DatasetVersion
 from projects.models.labeling import (
     Annotation,
     AnnotationVersion,
@@ -22,6 +23,7 @@ from projects.models.quality import (
     Review,
     Rework,
 )
+from projects.models.sla import SlaEvent, SlaPolicy, SlaState, SlaStatus, VendorRate
 from projects.models.sync import LabelStudioProject, ProjectConfigVersion, PushedTask, SyncRun, WebhookEvent
 from projects.models.workforce import Annotator, Vendor, VendorManager
 
@@ -33,6 +35,10 @@ __all__ = [
     "AnnotatorAccount",
     "Batch",
     "BatchDecision",
+    "DatasetExclusion",
+    "DatasetImmutable",
+    "DatasetItem",
+    "DatasetVersion",
     "ErrorCategory",
     "GoldRetirement",
     "ItemConsensus",
@@ -45,10 +51,15 @@ __all__ = [
     "QASampleItem",
     "Review",
     "Rework",
+    "SlaEvent",
+    "SlaPolicy",
+    "SlaState",
+    "SlaStatus",
     "SyncRun",
     "Task",
     "TaskImport",
     "Vendor",
     "VendorManager",
+    "VendorRate",
     "WebhookEvent",
 ]

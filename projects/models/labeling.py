@@ -63,6 +63,12 @@ class LabelingProject(models.Model):
     qa_first_tasks_in_full = models.PositiveIntegerField(
         default=20, help_text="An annotator's first tasks in the project are all reviewed."
     )
+    dataset_confidence_threshold = models.FloatField(
+        default=0.7,
+        validators=[MinValueValidator(0.0), MaxValueValidator(1.0)],
+        help_text="Gold datasets take an aggregated label only at or above this confidence; corrections and "
+        "adjudications always count.",
+    )
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.DRAFT)
     redaction = models.JSONField(
         default=dict,

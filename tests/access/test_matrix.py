@@ -69,6 +69,17 @@ def api_read(*readers: str) -> Expectation:
     return expect
 
 
+def internal_read(status: int) -> Expectation:
+    """An internal-only read that answers `status` to project managers and QA reviewers."""
+
+    def expect(role: str, whose: str | None) -> set[int]:
+        if role == ANONYMOUS:
+            return {401}
+        return {status} if role in INTERNAL_ROLES else {403}
+
+    return expect
+
+
 def project_manager_only(status: int) -> Expectation:
     def expect(role: str, whose: str | None) -> set[int]:
         if role == ANONYMOUS:
@@ -127,6 +138,7 @@ READS_VENDORS = (*INTERNAL_ROLES, VENDOR_MANAGER_ROLE)
 READS_WORK = (*INTERNAL_ROLES, *VENDOR_ROLES)
 OWN_AND_FOREIGN = ("own", "foreign")
 WITH_PEER = ("own", "peer", "foreign")
+OWN = ("own",)
 
 
 @dataclass(frozen=True)
@@ -177,6 +189,16 @@ MATRIX: list[Endpoint] = [
     Endpoint("api:task-detail", api_read(*INTERNAL_ROLES), kind="task"),
     Endpoint("api:annotation-list", api_read(*READS_WORK), shows="own-label"),
     Endpoint("api:annotation-detail", api_read(*READS_WORK), kind="annotation", whose=WITH_PEER, shows="own-label"),
+    # Gold datasets are internal: no vendor rule, so vendor roles get 403 and would see no rows anyway.
+    Endpoint("api:dataset-version-list", api_read(*INTERNAL_ROLES)),
+    Endpoint("api:dataset-version-detail", api_read(*INTERNAL_ROLES), kind="dataset_version", whose=OWN),
+    Endpoint("api:dataset-version-download", api_read(*INTERNAL_ROLES), kind="dataset_version", whose=OWN),
+    # The world's version has no parent: the diff asks for one (400) once the role may read it.
+    Endpoint("api:dataset-version-diff", internal_read(400), kind="dataset_version", whose=OWN),
+    # The world's project has no label that qualifies: the build is refused with why (409).
+    Endpoint("api:dataset-version-build", project_manager_only(409), method="post", data={"project": "shared-triage"}),
+    Endpoint("api:dataset-item-list", api_read(*INTERNAL_ROLES)),
+    Endpoint("api:dataset-item-detail", api_read(*INTERNAL_ROLES), kind="dataset_item", whose=OWN),
     Endpoint("api-schema", everyone(200), api=False),
     Endpoint("api-docs", everyone(200), api=False),
     Endpoint("portal-home", portal_home, api=False, shows="own-batch"),
@@ -268,7 +290,8 @@ def _request(client, world: World, endpoint: Endpoint, whose: str | None, repres
 @pytest.mark.parametrize(("endpoint", "whose", "representation", "role"), list(_cases()))
 def test_access(world, client, endpoint: Endpoint, whose, representation, role):
     response = _request(client, world, endpoint, whose, representation, role)
-    body = (response.content.decode(errors="replace") + response.headers.get("Location", "")).lower()
+    content = b"".join(response.streaming_content) if response.streaming else response.content
+    body = (content.decode(errors="replace") + response.headers.get("Location", "")).lower()
     expected = endpoint.expect(role, whose)
     assert response.status_code in expected, f"{response.status_code} not in {expected}: {body[:400]}"
     for word in FORBIDDEN[role]:

@@ -15,6 +15,8 @@ from rest_framework.authtoken.models import Token
 
 from projects.access.roles import ANNOTATOR, PROJECT_MANAGER, QA_REVIEWER, VENDOR_MANAGER
 from projects.models import (
+    DatasetItem,
+    DatasetVersion,
     ItemConsensus,
     LabelStudioConnection,
     LabelStudioProject,
@@ -168,6 +170,27 @@ def build_world() -> World:
                 needs_adjudication=True,
             )
 
+        # A gold dataset version (internal: vendor roles see none of it), built from the own task's label.
+        dataset_version = DatasetVersion.objects.create(
+            project=shared_project,
+            number=1,
+            content_hash="0" * 64,
+            item_count=1,
+            settings={"confidence_threshold": 0.7, "split_ratios": [0.8, 0.1, 0.1], "seed_name": "shared-triage"},
+        )
+        dataset_item = DatasetItem.objects.create(
+            version=dataset_version,
+            task=own_task,
+            external_id=own_task.external_id,
+            language="en",
+            data=own_task.data,
+            label={"scenario": "refund"},
+            split="train",
+            method="adjudication",
+            confidence=1.0,
+            provenance={"annotators": [annotator.pk], "reviewers": [], "adjudicators": [], "controls": {}},
+        )
+
         rival_manager = UserFactory(username=f"{FOREIGN}-manager")
         VendorManager.objects.create(user=rival_manager, vendor=rival)
         rival_manager.groups.add(Group.objects.get(name=VENDOR_MANAGER))
@@ -208,6 +231,8 @@ def build_world() -> World:
         ("annotation", "peer"): peer_annotation.pk,
         ("annotation", "foreign"): rival_annotation.pk,
         ("connection", "own"): own_connection.pk,
+        ("dataset_version", "own"): dataset_version.pk,
+        ("dataset_item", "own"): dataset_item.pk,
         ("connection", "foreign"): rival_connection.pk,
     }
     return world

@@ -1,0 +1,236 @@
+"""Reads for the PM dashboard and the weekly report: progress by day, quality per vendor, the SLA board, costs.
+
+A fixed number of queries whatever the project's size: counts by day are grouped in the database (TruncDate),
+quality tallies are one pass over one query each.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Max, Min, OuterRef, Q, Subquery, Sum
+from django.db.models.functions import TruncDate
+from django.utils import timezone
+
+from projects.models import Annotation, Batch, LabelingProject, Review, SlaStatus, Task
+from projects.quality.gold import gold_agrees
+from projects.quality.intervals import wilson_interval
+from projects.sla.queries import CostFigures, MixedCurrencies, statuses_by_severity, vendor_costs
+
+LIVE = Q(is_deleted=False, was_cancelled=False)
+
+
+@dataclass(frozen=True)
+class Progress:
+    """Annotated tasks against the project's target, a point per day; `planned` is the pace to the last deadline."""
+
+    target: int
+    annotated: int
+    days: list[dt.date]
+    cumulative: list[int | None]  # None for days still to come
+    planned: list[float]
+    labels_per_day: list[int]
+    deadline: dt.date | None
+
+
+@dataclass(frozen=True)
+class VendorQuality:
+    vendor: int
+    vendor_name: str
+    gold_seen: int = 0
+    gold_correct: int = 0
+    qa_reviewed: int = 0
+    qa_accepted: int = 0
+
+    @property
+    def gold_accuracy(self) -> float | None:
+        return self.gold_correct / self.gold_seen if self.gold_seen else None
+
+    @property
+    def gold_interval(self) -> tuple[float, float] | None:
+        return wilson_interval(self.gold_correct, self.gold_seen)
+
+    @property
+    def qa_acceptance(self) -> float | None:
+        return self.qa_accepted / self.qa_reviewed if self.qa_reviewed else None
+
+    @property
+    def qa_interval(self) -> tuple[float, float] | None:
+        return wilson_interval(self.qa_accepted, self.qa_reviewed)
+
+
+@dataclass
+class Dashboard:
+    project: LabelingProject
+    progress: Progress
+    quality: list[VendorQuality]
+    statuses: list[SlaStatus]
+    costs: list[CostFigures] = field(default_factory=list)
+    cost_error: str | None = None
+
+
+def within_days(start: dt.date | None, end: dt.date | None, field_name: str) -> Q:
+    """Q on a datetime field for local days start..end (both included)."""
+    zone = timezone.get_current_timezone()
+    condition = Q()
+    if start is not None:
+        condition &= Q(**{f"{field_name}__gte": dt.datetime.combine(start, dt.time.min, tzinfo=zone)})
+    if end is not None:
+        condition &= Q(
+            **{f"{field_name}__lt": dt.datetime.combine(end + dt.timedelta(days=1), dt.time.min, tzinfo=zone)}
+        )
+    return condition
+
+
+def annotated_tasks_by_day(
+    *, project: LabelingProject, start: dt.date | None = None, end: dt.date | None = None
+) -> dict[dt.date, int]:
+    """Tasks counted on the local day of their first live annotation; one grouped query."""
+    first_label = Annotation.objects.filter(LIVE, task=OuterRef("pk")).order_by("created_at").values("created_at")[:1]
+    rows = (
+        Task.objects.filter(project=project)
+        .annotate(first_at=Subquery(first_label))
+        .filter(Q(first_at__isnull=False) & within_days(start, end, "first_at"))
+        .annotate(day=TruncDate("first_at"))
+        .values("day")
+        .annotate(tasks=Count("id"))
+        .order_by("day")
+    )
+    return {row["day"]: row["tasks"] for row in rows}
+
+
+def labels_by_day(
+    *, project: LabelingProject, start: dt.date | None = None, end: dt.date | None = None
+) -> dict[dt.date, int]:
+    """Live labels made per local day (throughput); one grouped query."""
+    rows = (
+        Annotation.objects.filter(LIVE, within_days(start, end, "created_at"), task__project=project)
+        .annotate(day=TruncDate("created_at"))
+        .values("day")
+        .annotate(labels=Count("id"))
+        .order_by("day")
+    )
+    return {row["day"]: row["labels"] for row in rows}
+
+
+def labels_by_vendor(
+    *, project: LabelingProject, start: dt.date | None = None, end: dt.date | None = None
+) -> list[tuple[str, int]]:
+    """Live labels per vendor, most first; one grouped query."""
+    rows = (
+        Annotation.objects.filter(LIVE, within_days(start, end, "created_at"), task__project=project)
+        .values("annotator__vendor__name")
+        .annotate(labels=Count("id"))
+        .order_by("-labels", "annotator__vendor__name")
+    )
+    return [(row["annotator__vendor__name"] or "no vendor", row["labels"]) for row in rows]
+
+
+def project_progress(*, project: LabelingProject, today: dt.date) -> Progress:
+    """Cumulative annotated tasks by day from the first batch to the later of today and the last deadline."""
+    plan = Batch.objects.filter(project=project).aggregate(
+        target=Sum("target_count"), first=Min("created_at"), deadline=Max("due_at")
+    )
+    annotated = annotated_tasks_by_day(project=project)
+    labels = labels_by_day(project=project)
+    zone = timezone.get_current_timezone()
+    starts = [day for day in (*annotated, *labels) if day is not None]
+    if plan["first"] is not None:
+        starts.append(timezone.localtime(plan["first"], zone).date())
+    deadline = timezone.localtime(plan["deadline"], zone).date() if plan["deadline"] else None
+    target = plan["target"] or 0
+    if not starts:
+        return Progress(target, 0, [], [], [], [], deadline)
+    start = min(starts)
+    end = max(today, deadline or today, *starts)
+    days = [start + dt.timedelta(days=offset) for offset in range((end - start).days + 1)]
+    cumulative: list[int | None] = []
+    running = 0
+    for day in days:
+        running += annotated.get(day, 0)
+        cumulative.append(running if day <= today else None)
+    span = ((deadline or end) - start).days or 1
+    planned = [round(min(1.0, (day - start).days / span) * target, 1) for day in days]
+    return Progress(
+        target=target,
+        annotated=running,
+        days=days,
+        cumulative=cumulative,
+        planned=planned,
+        labels_per_day=[labels.get(day, 0) for day in days],
+        deadline=deadline,
+    )
+
+
+def vendor_quality(
+    *, project: LabelingProject, start: dt.date | None = None, end: dt.date | None = None
+) -> list[VendorQuality]:
+    """Gold accuracy and QA acceptance per vendor (Wilson intervals on the dataclass); two queries.
+
+    Gold: every live label on a gold task made in the period. QA: the latest verdict per annotation given in the
+    period; accepted means accepted as it was.
+    """
+    names: dict[int, str] = {}
+    gold: dict[int, list[int]] = defaultdict(lambda: [0, 0])
+    rows = Annotation.objects.filter(
+        LIVE, within_days(start, end, "created_at"), task__project=project, task__is_gold=True, annotator__isnull=False
+    ).values_list("annotator__vendor_id", "annotator__vendor__name", "task__gold_answer", "result")
+    for vendor, name, gold_answer, result in rows.iterator(chunk_size=5000):
+        names[vendor] = name
+        gold[vendor][0] += 1
+        gold[vendor][1] += gold_agrees(gold_answer, result)
+    latest: dict[int, tuple[int, str]] = {}
+    reviews = (
+        Review.objects.filter(
+            within_days(start, end, "created_at"),
+            annotation__task__project=project,
+            annotation__annotator__isnull=False,
+        )
+        .order_by("created_at", "id")
+        .values_list(
+            "annotation_id", "annotation__annotator__vendor_id", "annotation__annotator__vendor__name", "verdict"
+        )
+    )
+    for annotation, vendor, name, verdict in reviews.iterator(chunk_size=5000):
+        names[vendor] = name
+        latest[annotation] = (vendor, verdict)
+    qa: dict[int, list[int]] = defaultdict(lambda: [0, 0])
+    for vendor, verdict in latest.values():
+        qa[vendor][0] += 1
+        qa[vendor][1] += verdict == Review.Verdict.ACCEPT
+    return [
+        VendorQuality(
+            vendor=vendor,
+            vendor_name=name,
+            gold_seen=gold[vendor][0],
+            gold_correct=gold[vendor][1],
+            qa_reviewed=qa[vendor][0],
+            qa_accepted=qa[vendor][1],
+        )
+        for vendor, name in sorted(names.items(), key=lambda item: item[1])
+    ]
+
+
+def sla_board(*, project: LabelingProject) -> list[SlaStatus]:
+    """The project's SLA statuses, escalated, breached and at risk first; one query."""
+    return list(
+        statuses_by_severity(SlaStatus.objects.filter(batch__project=project).select_related("batch", "vendor"))
+    )
+
+
+def project_dashboard(*, project: LabelingProject, today: dt.date | None = None) -> Dashboard:
+    """Everything the PM dashboard shows for one project; reads only, a fixed number of queries."""
+    today = today or timezone.localdate()
+    dashboard = Dashboard(
+        project=project,
+        progress=project_progress(project=project, today=today),
+        quality=vendor_quality(project=project),
+        statuses=sla_board(project=project),
+    )
+    try:
+        dashboard.costs = vendor_costs(project=project)
+    except MixedCurrencies as error:
+        dashboard.cost_error = str(error)
+    return dashboard

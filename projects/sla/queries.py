@@ -1,0 +1,174 @@
+"""SLA reads for pages and the admin: batches in trouble first, each vendor's worst state, and what labels cost."""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from collections import defaultdict
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from decimal import Decimal
+
+from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
+
+from projects.models import (
+    Annotation,
+    Batch,
+    LabelingProject,
+    Rework,
+    SlaEvent,
+    SlaState,
+    SlaStatus,
+    Vendor,
+    VendorRate,
+)
+
+# Worst first: what a project manager looks at before anything else.
+SEVERITY = (SlaState.ESCALATED, SlaState.BREACHED, SlaState.AT_RISK, SlaState.ON_TRACK, SlaState.RESOLVED)
+
+
+def severity_rank(field: str = "state") -> Case:
+    """An ordering expression: escalated 0, breached 1, at risk 2, on track 3, resolved 4."""
+    return Case(
+        *(When(**{field: state}, then=Value(rank)) for rank, state in enumerate(SEVERITY)),
+        default=Value(len(SEVERITY)),
+        output_field=IntegerField(),
+    )
+
+
+def statuses_by_severity(queryset: QuerySet[SlaStatus] | None = None) -> QuerySet[SlaStatus]:
+    """SLA statuses, escalated, breached and at risk first, the longest-standing first within a state."""
+    queryset = SlaStatus.objects.all() if queryset is None else queryset
+    return queryset.annotate(severity=severity_rank()).order_by("severity", "since", "id")
+
+
+def events_by_severity(queryset: QuerySet[SlaEvent] | None = None) -> QuerySet[SlaEvent]:
+    """SLA events, those into escalated, breached and at risk first, newest first within a state."""
+    queryset = SlaEvent.objects.all() if queryset is None else queryset
+    return queryset.annotate(severity=severity_rank("to_state")).order_by("severity", "-created_at", "-id")
+
+
+def vendor_states(*, project: LabelingProject) -> dict[int, str]:
+    """Each vendor's standing in the project: the worst state among its batches' SLA statuses."""
+    worst: dict[int, str] = {}
+    rows = SlaStatus.objects.filter(batch__project=project).values_list("vendor_id", "state")
+    for vendor, state in rows:
+        if vendor not in worst or SEVERITY.index(state) < SEVERITY.index(worst[vendor]):
+            worst[vendor] = state
+    return worst
+
+
+# -- costs --------------------------------------------------------------------------------------------
+
+
+class MixedCurrencies(Exception):
+    """A vendor's rates are in more than one currency: its costs are not summed across them."""
+
+
+@dataclass(frozen=True)
+class CostFigures:
+    """What one vendor's labels cost, over a batch or a project, priced by the rate in force when each was made.
+
+    Per-task rates pay accepted labels only (a label sent back to rework is not paid; the label made in rework is);
+    per-hour rates pay every label's lead time, rejected ones included. Rework cost is the cost of the labels
+    made in rework; labels made before the vendor's first rate are counted as unpriced, not as free.
+    """
+
+    vendor: int
+    vendor_name: str
+    currency: str | None
+    labels: int
+    accepted_labels: int
+    rejected_labels: int
+    rework_labels: int
+    unpriced_labels: int
+    hours: Decimal
+    total_cost: Decimal
+    rework_cost: Decimal
+    cost_per_accepted_label: Decimal | None
+
+    def as_dict(self) -> dict:
+        return {key: str(value) if isinstance(value, Decimal) else value for key, value in asdict(self).items()}
+
+
+CENTS = Decimal("0.01")
+SECONDS_PER_HOUR = Decimal(3600)
+
+
+def batch_costs(*, batch: Batch) -> list[CostFigures]:
+    """Cost of the batch's labels per vendor who labeled in it (usually one); reads only."""
+    return _costs(Q(task__batch=batch), Rework.objects.filter(annotation__task__batch=batch))
+
+
+def vendor_costs(*, project: LabelingProject) -> list[CostFigures]:
+    """Cost of the project's labels per vendor, over all its batches; reads only."""
+    return _costs(Q(task__project=project), Rework.objects.filter(annotation__task__project=project))
+
+
+def _costs(scope: Q, reworks) -> list[CostFigures]:
+    rows = (
+        Annotation.objects.filter(scope, is_deleted=False, was_cancelled=False, annotator__isnull=False)
+        .order_by()
+        .values_list("id", "annotator__vendor_id", "created_at", "lead_time")
+    )
+    rejected = set(reworks.values_list("annotation_id", flat=True))
+    made_in_rework = set(reworks.filter(replacement__isnull=False).values_list("replacement_id", flat=True))
+    by_vendor: dict[int, list[tuple[int, datetime, float | None]]] = defaultdict(list)
+    for annotation, vendor, created_at, lead_time in rows.iterator(chunk_size=5000):
+        by_vendor[vendor].append((annotation, created_at, lead_time))
+    rates: dict[int, list[VendorRate]] = defaultdict(list)
+    for rate in VendorRate.objects.filter(vendor__in=by_vendor).order_by("valid_from"):
+        rates[rate.vendor_id].append(rate)
+    names = dict(Vendor.objects.filter(pk__in=by_vendor).values_list("id", "name"))
+    return [
+        _vendor_cost(vendor, names[vendor], labels, rates[vendor], rejected, made_in_rework)
+        for vendor, labels in sorted(by_vendor.items(), key=lambda item: names[item[0]])
+    ]
+
+
+def _vendor_cost(
+    vendor: int,
+    vendor_name: str,
+    labels: list[tuple[int, datetime, float | None]],
+    rates: list[VendorRate],
+    rejected: set[int],
+    made_in_rework: set[int],
+) -> CostFigures:
+    currencies = {rate.currency for rate in rates}
+    if len(currencies) > 1:
+        raise MixedCurrencies(f"{vendor_name} has rates in {', '.join(sorted(currencies))}: set one currency.")
+    starts = [rate.valid_from for rate in rates]
+    total = rework = hours = Decimal(0)
+    accepted = rejected_count = rework_count = unpriced = 0
+    for annotation, created_at, lead_time in labels:
+        is_rejected = annotation in rejected
+        accepted += not is_rejected
+        rejected_count += is_rejected
+        rework_count += annotation in made_in_rework
+        label_hours = Decimal(str(lead_time or 0)) / SECONDS_PER_HOUR
+        hours += label_hours
+        index = bisect_right(starts, created_at) - 1
+        if index < 0:
+            unpriced += 1
+            continue
+        rate = rates[index]
+        if rate.unit == VendorRate.Unit.PER_TASK:
+            cost = Decimal(0) if is_rejected else rate.amount
+        else:
+            cost = label_hours * rate.amount
+        total += cost
+        if annotation in made_in_rework:
+            rework += cost
+    return CostFigures(
+        vendor=vendor,
+        vendor_name=vendor_name,
+        currency=currencies.pop() if currencies else None,
+        labels=len(labels),
+        accepted_labels=accepted,
+        rejected_labels=rejected_count,
+        rework_labels=rework_count,
+        unpriced_labels=unpriced,
+        hours=hours.quantize(CENTS),
+        total_cost=total.quantize(CENTS),
+        rework_cost=rework.quantize(CENTS),
+        cost_per_accepted_label=(total / accepted).quantize(CENTS) if accepted else None,
+    )

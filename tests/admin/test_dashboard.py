@@ -1,0 +1,194 @@
+"""A project manager opens a project's dashboard: progress, throughput, quality, the SLA board and costs."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import pytest
+from django.contrib.auth.models import Group
+
+from projects.access.roles import PROJECT_MANAGER
+from projects.admin.charts import Series, bar_chart, line_chart
+from projects.models import Annotation, LabelingProject, Review, SlaEvent, SlaState, SlaStatus
+from tests.factories import (
+    AnnotationFactory,
+    AnnotatorFactory,
+    BatchFactory,
+    ErrorCategoryFactory,
+    LabelingProjectFactory,
+    TaskFactory,
+    UserFactory,
+    VendorFactory,
+    VendorRateFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+# ISO week 2026-W47: Monday 16 to Sunday 22 November 2026.
+WEEK = "2026-W47"
+MONDAY = dt.datetime(2026, 11, 16, 10, 0, tzinfo=dt.UTC)
+
+
+def _scenario(value: str) -> list[dict]:
+    return [{"from_name": "scenario", "to_name": "message", "type": "choices", "value": {"choices": [value]}}]
+
+
+@dataclass
+class World:
+    project: LabelingProject
+    labels: int
+    annotated_tasks: int
+
+
+def make_world(*, tasks_per_vendor: int, slug: str = "triage-dashboard") -> World:
+    """Two vendors labeling one project through 2026-W47, each day a few tasks; a third of them gold.
+
+    Lingua misses every other gold task; Huayu none. QA rejects one Lingua label in three ("wrong scenario").
+    Lingua's batch is breached, Huayu's on track.
+    """
+    project = LabelingProjectFactory(slug=slug, name="售后场景分类 Aftersales triage")
+    reviewer = UserFactory(username=f"qa-{slug}")
+    wrong_scenario = ErrorCategoryFactory(project=project, name="wrong scenario")
+    missed_evidence = ErrorCategoryFactory(project=project, name="missed evidence")
+    labels = 0
+    for vendor_name, vendor_slug, misses in (("Lingua Works", "lingua", True), ("华语数据 Huayu Data", "huayu", False)):
+        vendor = VendorFactory(name=vendor_name, slug=f"{vendor_slug}-{slug}")
+        VendorRateFactory(vendor=vendor, amount="0.50", valid_from=MONDAY - dt.timedelta(days=30))
+        batch = BatchFactory(
+            project=project,
+            vendor=vendor,
+            name=f"{vendor_slug}-w47",
+            target_count=tasks_per_vendor * 2,
+            due_at=MONDAY + dt.timedelta(days=14),
+        )
+        annotator = AnnotatorFactory(vendor=vendor, user=UserFactory(username=f"{vendor_slug}-{slug}-annotator"))
+        for number in range(tasks_per_vendor):
+            is_gold = number % 3 == 0
+            task = TaskFactory(
+                project=project,
+                batch=batch,
+                external_id=f"{vendor_slug}-{number}",
+                is_gold=is_gold,
+                gold_answer=_scenario("refund") if is_gold else None,
+            )
+            made_at = MONDAY + dt.timedelta(days=number % 7, minutes=number)
+            given = "not_received" if misses and is_gold and number % 2 == 0 else "refund"
+            annotation = AnnotationFactory(
+                task=task,
+                annotator=annotator,
+                result=_scenario(given),
+                lead_time=60.0,
+                created_at=made_at,
+                updated_at=made_at,
+            )
+            labels += 1
+            if number % 2 == 1:
+                rejected = misses and number % 3 == 1
+                category = wrong_scenario if number % 4 == 1 else missed_evidence
+                review = Review.objects.create(
+                    annotation=annotation,
+                    reviewer=reviewer,
+                    verdict=Review.Verdict.REJECT if rejected else Review.Verdict.ACCEPT,
+                    error_category=category if rejected else None,
+                    severity=Review.Severity.MAJOR if rejected else None,
+                )
+                Review.objects.filter(pk=review.pk).update(created_at=made_at + dt.timedelta(hours=2))
+        state = SlaState.BREACHED if misses else SlaState.ON_TRACK
+        reasons = [{"figure": "gold_accuracy", "message": "Gold accuracy 0.50 is below 0.90."}] if misses else []
+        SlaStatus.objects.create(
+            batch=batch,
+            vendor=vendor,
+            state=state,
+            since=MONDAY + dt.timedelta(days=3),
+            reasons=reasons,
+            checked_at=MONDAY + dt.timedelta(days=6),
+        )
+        if misses:
+            SlaEvent.objects.create(
+                batch=batch,
+                vendor=vendor,
+                from_state=SlaState.ON_TRACK,
+                to_state=SlaState.BREACHED,
+                reasons=reasons,
+                created_at=MONDAY + dt.timedelta(days=3),
+            )
+    return World(project=project, labels=labels, annotated_tasks=labels)
+
+
+def project_manager(client) -> None:
+    user = UserFactory(username="pm", is_staff=True)
+    user.groups.add(Group.objects.get(name=PROJECT_MANAGER))
+    client.force_login(user)
+
+
+def dashboard_url(project: LabelingProject) -> str:
+    return f"/admin/projects/labelingproject/{project.pk}/dashboard/"
+
+
+def test_a_project_manager_sees_progress_quality_sla_board_and_costs(client):
+    world = make_world(tasks_per_vendor=9)
+    project_manager(client)
+
+    response = client.get(dashboard_url(world.project))
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert f"<strong>{world.annotated_tasks}</strong> of <strong>36</strong> target tasks annotated" in page
+    assert 'data-series="annotated tasks"' in page
+    assert 'data-series="planned pace"' in page
+    assert page.count('class="bar"') > 0
+    # Worst first on the SLA board.
+    assert page.index("sla-badge sla-breached") < page.index("sla-badge sla-on_track")
+    assert "Gold accuracy 0.50 is below 0.90." in page
+    # Lingua: 3 gold tasks (0, 3, 6), misses 0 and 6; Huayu: 3 of 3.
+    assert "Lingua Works" in page and "华语数据 Huayu Data" in page
+    assert "33%" in page and "100%" in page
+    # Costs: 9 labels each at 0.50, Lingua's rejected labels are still paid (no rework sent).
+    assert "4.50 USD" in page
+
+
+def test_the_project_list_links_each_dashboard(client):
+    world = make_world(tasks_per_vendor=2)
+    project_manager(client)
+
+    page = client.get("/admin/projects/labelingproject/").content.decode()
+
+    assert f'href="{dashboard_url(world.project)}"' in page
+
+
+@pytest.mark.parametrize("tasks_per_vendor", [3, 30])
+def test_the_dashboard_runs_the_same_queries_however_many_rows(client, django_assert_max_num_queries, tasks_per_vendor):
+    world = make_world(tasks_per_vendor=tasks_per_vendor)
+    project_manager(client)
+
+    with django_assert_max_num_queries(22):
+        response = client.get(dashboard_url(world.project))
+
+    assert response.status_code == 200
+    assert Annotation.objects.filter(task__project=world.project).count() == 2 * tasks_per_vendor
+
+
+def test_a_vendor_side_user_cannot_open_the_dashboard(client):
+    world = make_world(tasks_per_vendor=2)
+    client.force_login(UserFactory(username="outsider", is_staff=True))
+
+    assert client.get(dashboard_url(world.project)).status_code == 403
+
+
+def test_charts_escape_their_text_and_say_when_empty():
+    assert "no data yet" in line_chart([], [], title="Progress")
+    assert "no data yet" in bar_chart(["a"], [0.0], title="Labels")
+    svg = line_chart(["<d1>", "d2"], [Series("a&b", [1, None])], title="<script>")
+    assert "<script>" not in svg and "&lt;script&gt;" in svg
+    assert 'data-points="1"' in svg
+
+
+def test_an_empty_project_renders(client):
+    project = LabelingProjectFactory(slug="empty")
+    project_manager(client)
+
+    page = client.get(dashboard_url(project)).content.decode()
+
+    assert "no data yet" in page
+    assert "No SLA has been checked for this project yet." in page
