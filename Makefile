@@ -8,7 +8,8 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PIP_QUIET := --quiet --disable-pip-version-check
 
-.PHONY: demo test lint format venv migrate serve bench-import bench-labelstudio clean-demo labelstudio-demo sync
+.PHONY: demo test lint format venv migrate serve bench-import bench-labelstudio bench-quality bench-datasets bench-dashboard clean-demo labelstudio-demo sync
+BENCH_IMPORT_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/annotate_benchimport
 
 # One local Label Studio server per demo vendor (Community has no roles: a server serves one vendor).
 DEMO_SERVERS := lingua-works:8081 huayu-data:8082
@@ -54,13 +55,27 @@ lint: venv
 format: venv
 	@$(BIN)/ruff format . && $(BIN)/ruff check --fix .
 
-## make bench-import: 1,000,000-row JSONL into the configured database; prints rows/s and peak memory
-bench-import: migrate
-	@$(BIN)/python bench/import.py
+## make bench-import: 1,000,000-row JSONL into PostgreSQL (annotate_benchimport); prints rows/s and peak memory
+bench-import: venv
+	@createdb -h 127.0.0.1 -U postgres annotate_benchimport 2>/dev/null || true
+	@DATABASE_URL=$(BENCH_IMPORT_DATABASE_URL) $(BIN)/python manage.py migrate --no-input -v 0
+	@DATABASE_URL=$(BENCH_IMPORT_DATABASE_URL) $(BIN)/python bench/import.py
 
 ## make bench-labelstudio: push 100,000 tasks and pull 100,000 annotations against a local server
 bench-labelstudio: venv
 	@$(BIN)/python bench/labelstudio.py
+
+## make bench-quality: a full quality run over 1,000,000 annotations (annotate_benchquality)
+bench-quality: venv
+	@$(BIN)/python bench/quality.py
+
+## make bench-datasets: build a 300,000-item dataset version and export it to Parquet (annotate_benchdatasets)
+bench-datasets: venv
+	@$(BIN)/python bench/datasets.py
+
+## make bench-dashboard: dashboard and admin lists over 1,000,000 tasks, 3,000,000 annotations (annotate_benchdashboard)
+bench-dashboard: venv
+	@$(BIN)/python bench/dashboard.py
 
 ## make clean-demo: forget the demo (annotate's database and the demo Label Studio servers' data)
 clean-demo:
