@@ -19,6 +19,7 @@ def register_audited_models() -> None:
         BatchDecision,
         DatasetVersion,
         ErrorCategory,
+        EvaluationRun,
         GoldRetirement,
         LabelingProject,
         LabelStudioConnection,
@@ -47,6 +48,7 @@ def register_audited_models() -> None:
     auditlog.register(Rework)
     # Dataset builds: a version is immutable once built, so its creation is the event.
     auditlog.register(DatasetVersion, exclude_fields=["statistics", "excluded"])
+    auditlog.register(EvaluationRun, exclude_fields=["metrics"])
     # SLA: policy and rate edits, and who acknowledged which event (the monitor's writes are not a person's).
     auditlog.register(SlaPolicy)
     auditlog.register(VendorRate)

@@ -45,7 +45,8 @@ PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
     | {model: _ALL for model in ("slapolicy", "vendorrate")}
     | {"slastatus": ("view",), "slaevent": ("change", "view")}
     | {model: ("add", "view") for model in ("datasetversion",)}
-    | {model: ("view",) for model in ("datasetitem", "datasetexclusion", "rework")},
+    | {model: ("view",) for model in ("datasetitem", "datasetexclusion", "rework")}
+    | {model: ("view",) for model in ("evaluationrun", "evaluationprediction")},
     QA_REVIEWER: {
         model: ("view",)
         for model in ("vendor", "annotator", "labelingproject", "batch", "task", "annotation", "annotationversion")
@@ -56,7 +57,8 @@ PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         for model in ("errorcategory", "qasample", "qasampleitem", "itemconsensus", "goldretirement", "batchdecision")
     }
     | {model: ("view",) for model in ("slapolicy", "slastatus", "slaevent")}
-    | {model: ("view",) for model in ("datasetversion", "datasetitem", "datasetexclusion", "rework")},
+    | {model: ("view",) for model in ("datasetversion", "datasetitem", "datasetexclusion", "rework")}
+    | {model: ("view",) for model in ("evaluationrun", "evaluationprediction")},
     VENDOR_MANAGER: {
         model: ("view",)
         for model in ("vendor", "annotator", "labelingproject", "batch", "annotation", "slastatus", "slaevent")

@@ -173,3 +173,63 @@ def progress_charts(
     )
     throughput = bar_chart(days, [float(count) for count in labels_per_day], title="Labels per day")
     return progress, throughput
+
+
+def heat_map(
+    row_labels: list[str],
+    column_labels: list[str],
+    values: list[list[int]],
+    *,
+    title: str,
+    row_title: str = "",
+    column_title: str = "",
+    cell: int = 34,
+) -> str:
+    """A grid of counts shaded by size (e.g. a confusion matrix, rows gold, columns predicted), counts written in."""
+    if not row_labels or not column_labels:
+        return _empty(title, WIDTH, HEIGHT)
+    label_width = 12 + 7 * max(len(label) for label in row_labels)
+    label_height = 12 + 6 * max(len(label) for label in column_labels)
+    left, top = label_width + 16, MARGIN_TOP + 16 + label_height
+    width = left + cell * len(column_labels) + MARGIN_RIGHT
+    height = top + cell * len(row_labels) + 12
+    largest = max((count for row in values for count in row), default=0) or 1
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart heat-map" viewBox="0 0 {width} {height}" '
+        f'width="{width}" height="{height}" role="img" aria-label="{escape(title)}">',
+        f"<title>{escape(title)}</title>",
+        f'<text x="4" y="16" font-size="13" font-weight="bold" fill="#333">{escape(title)}</text>',
+        f'<text x="{left}" y="{MARGIN_TOP + 4}" font-size="10" fill="#666">{escape(column_title)}</text>',
+        f'<text x="4" y="{top - 4}" font-size="10" fill="#666">{escape(row_title)}</text>',
+    ]
+    for column, label in enumerate(column_labels):
+        x = left + cell * column + cell / 2
+        parts.append(
+            f'<text x="{x:.1f}" y="{top - 4}" font-size="10" fill="#333" transform="rotate(-60 {x:.1f} {top - 4})">'
+            f"{escape(label)}</text>"
+        )
+    for row, label in enumerate(row_labels):
+        y = top + cell * row
+        parts.append(
+            f'<text x="{left - 6}" y="{y + cell / 2 + 4:.1f}" font-size="10" text-anchor="end" fill="#333">'
+            f"{escape(label)}</text>"
+        )
+        for column, count in enumerate(values[row]):
+            share = count / largest
+            # Diagonal cells (agreement) in blue, the rest (confusions) in red; darker means more.
+            colour = "65,118,144" if row == column else "185,74,72"
+            x = left + cell * column
+            parts.append(
+                f'<rect class="cell" data-row="{escape(label)}" data-column="{escape(column_labels[column])}" '
+                f'data-value="{count}" x="{x}" y="{y}" width="{cell}" height="{cell}" '
+                f'fill="rgba({colour},{0.08 + 0.92 * share:.2f})" stroke="#fff"><title>{escape(label)} → '
+                f"{escape(column_labels[column])}: {count}</title></rect>"
+            )
+            if count:
+                text_colour = "#fff" if share > 0.55 else "#333"
+                parts.append(
+                    f'<text x="{x + cell / 2:.1f}" y="{y + cell / 2 + 4:.1f}" font-size="10" text-anchor="middle" '
+                    f'fill="{text_colour}">{_number(count)}</text>'
+                )
+    parts.append("</svg>")
+    return "".join(parts)

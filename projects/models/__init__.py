@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from projects.models.connections import AnnotatorAccount, LabelStudioConnection
 from projects.models.datasets import DatasetExclusion, DatasetImmutable, DatasetItem, DatasetVersion
+from projects.models.evaluation import EvaluationPrediction, EvaluationRun
 from projects.models.labeling import (
     Annotation,
     AnnotationVersion,
@@ -40,6 +41,8 @@ __all__ = [
     "DatasetItem",
     "DatasetVersion",
     "ErrorCategory",
+    "EvaluationPrediction",
+    "EvaluationRun",
     "GoldRetirement",
     "ItemConsensus",
     "LabelStudioConnection",

@@ -69,6 +69,12 @@ class LabelingProject(models.Model):
         help_text="Gold datasets take an aggregated label only at or above this confidence; corrections and "
         "adjudications always count.",
     )
+    evaluation_prompt_template = models.TextField(
+        blank=True,
+        help_text="Prompt sent to a model's chat endpoint when evaluating it: the task's data fields as "
+        "{field} placeholders (e.g. {message}) and {labels} for the control's options. The model answers "
+        "with one label.",
+    )
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.DRAFT)
     redaction = models.JSONField(
         default=dict,
