@@ -8,7 +8,7 @@ reuse it unless --regenerate is given or the size differs. Earlier dataset versi
 before each run (raw SQL: the ORM refuses to delete a built version), so every run builds version 1.
 
 Figures:
-1. the wall time of `build_dataset_version` (load, resolve, hash, bulk insert, all in one transaction);
+1. the wall time of `build_dataset_version` (load, resolve, hash, COPY, all in one transaction);
 2. the peak RSS of a Parquet export of that version, in a child process that does nothing else
    (its own rusage from os.wait4), with its wall time and file size; the file is checked with pyarrow.
 
@@ -168,7 +168,7 @@ def export_child(version_id: int, output: str) -> None:
     import django
 
     django.setup()
-    # What every Django process of the app holds before any export (admin autodiscovery imports it all).
+    # What every Django process of the app holds before any export (admin autodiscovery imports every app module).
     print(f"BASELINE {_current_rss_mb():.1f}", flush=True)
     from projects.datasets.exports import export_chunks
     from projects.models import DatasetVersion

@@ -67,11 +67,47 @@ def _canonical_value(value: Any, path: str) -> Any:
     )
 
 
+class _NotPlain(Exception):
+    pass
+
+
+def _numbers_by_value(value: Any) -> Any:
+    """`_canonical_value` without the NFC step or the error paths: a copy with integral floats as integers.
+
+    Exact types only, for speed: anything else (subclasses, other mappings, non-string keys, non-JSON
+    values) raises _NotPlain and goes the way of `_canonical_value`, which converts or explains it.
+    """
+    kind = type(value)
+    if kind is str or kind is int or kind is bool or value is None:
+        return value
+    if kind is float:
+        return int(value) if value.is_integer() and abs(value) < _EXACT_INTEGER_LIMIT else value
+    if kind is dict:
+        for key in value:
+            if type(key) is not str:
+                raise _NotPlain
+        return {key: _numbers_by_value(element) for key, element in value.items()}
+    if kind is list or kind is tuple:
+        return [_numbers_by_value(element) for element in value]
+    raise _NotPlain
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+
+
 def canonical_json(value: Any) -> str:
     """The canonical JSON text of one value (an item, or a label alone); same value, same text."""
-    return json.dumps(
-        _canonical_value(value, "$"), sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
-    )
+    # Fast path for the usual value, whose strings are already NFC: dump it and check the text once.
+    # '"' never combines with a neighbour, so the text is NFC exactly when every string and key in it
+    # is, and then `_canonical_value` would have changed nothing but the integral floats.
+    try:
+        text = _dumps(_numbers_by_value(value))
+    except (_NotPlain, TypeError, ValueError, RecursionError):
+        text = None
+    if text is not None and unicodedata.is_normalized("NFC", text):
+        return text
+    return _dumps(_canonical_value(value, "$"))
 
 
 def external_id_of(item: Mapping[str, Any]) -> str:

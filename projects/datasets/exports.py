@@ -17,9 +17,6 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
-import pyarrow as pa
-import pyarrow.parquet as pq
-
 from projects.datasets.canonical import canonical_json, canonical_line
 from projects.datasets.queries import iter_item_dicts
 from projects.labeling.label_config import answer_to_result, cached_label_config
@@ -37,10 +34,7 @@ COLUMNS = ("external_id", "language", "split", "method", "confidence", "label", 
 JSON_COLUMNS = ("label", "data", "provenance")
 PARQUET_ROW_GROUP = 10_000
 FLUSH_ITEMS = 1000
-PARQUET_SCHEMA = pa.schema(
-    [(name, pa.float64() if name == "confidence" else pa.string()) for name in COLUMNS],
-    metadata={"format": "annotate dataset version; label, data and provenance are canonical JSON"},
-)
+PARQUET_METADATA = {"format": "annotate dataset version; label, data and provenance are canonical JSON"}
 
 
 class ExportRefused(ValueError):
@@ -108,12 +102,19 @@ class _Drain:
 
 
 def parquet_chunks(version: DatasetVersion, *, row_group: int = PARQUET_ROW_GROUP) -> Iterator[bytes]:
+    # pyarrow is ~60 MB resident once imported; only Parquet exports need it.
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    schema = pa.schema(
+        [(name, pa.float64() if name == "confidence" else pa.string()) for name in COLUMNS], metadata=PARQUET_METADATA
+    )
     drain = _Drain()
-    writer = pq.ParquetWriter(pa.PythonFile(drain, mode="w"), PARQUET_SCHEMA, compression="zstd")
+    writer = pq.ParquetWriter(pa.PythonFile(drain, mode="w"), schema, compression="zstd")
     columns: list[list[Any]] = [[] for _ in COLUMNS]
 
     def write_group() -> bytes:
-        writer.write_table(pa.Table.from_arrays([pa.array(values) for values in columns], schema=PARQUET_SCHEMA))
+        writer.write_table(pa.Table.from_arrays([pa.array(values) for values in columns], schema=schema))
         for values in columns:
             values.clear()
         return drain.take()

@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
-from scipy.stats import binom, chi2
 
 # Below this many discordant items the chi-square approximation is poor, so the exact binomial test is used.
 EXACT_BELOW_DISCORDANT = 25
@@ -45,6 +44,9 @@ def mcnemar(correct_a: Sequence[bool], correct_b: Sequence[bool]) -> McNemarResu
     clamped at 0, so b = c gives a small positive statistic (p just under 1) rather than exactly 0.
     No discordant items: p = 1.
     """
+    # scipy.stats is slow and heavy to import; only the test itself needs it.
+    from scipy.stats import binom, chi2
+
     outcomes_a, outcomes_b = _paired_outcomes(correct_a, correct_b)
     only_a = int(np.count_nonzero(outcomes_a & ~outcomes_b))
     only_b = int(np.count_nonzero(~outcomes_a & outcomes_b))

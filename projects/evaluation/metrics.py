@@ -20,14 +20,6 @@ from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from sklearn.exceptions import UndefinedMetricWarning
-from sklearn.metrics import (
-    accuracy_score,
-    cohen_kappa_score,
-    confusion_matrix,
-    f1_score,
-    precision_recall_fscore_support,
-)
 
 from projects.quality.intervals import wilson_interval
 
@@ -79,6 +71,15 @@ def classification_report(
     unknown = (set(y_true) | set(y_pred)) - set(label_order)
     if unknown:
         raise ValueError(f"values not among the labels {list(label_order)}: {sorted(map(str, unknown))}")
+    # scikit-learn costs ~100 MB to import; only scoring needs it.
+    from sklearn.exceptions import UndefinedMetricWarning
+    from sklearn.metrics import (
+        accuracy_score,
+        cohen_kappa_score,
+        confusion_matrix,
+        f1_score,
+        precision_recall_fscore_support,
+    )
 
     precision, recall, f1, support = precision_recall_fscore_support(
         y_true, y_pred, labels=list(label_order), average=None, zero_division=np.nan

@@ -12,10 +12,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import TYPE_CHECKING
 from xml.etree.ElementTree import Element, ParseError
 
 from defusedxml import ElementTree
-from label_studio_sdk.label_interface import LabelInterface
+
+if TYPE_CHECKING:
+    from label_studio_sdk.label_interface import LabelInterface
 
 OBJECT_TAGS = frozenset(
     {
@@ -159,6 +162,9 @@ def parse_label_config(xml: str) -> LabelConfig:
 
 @lru_cache(maxsize=32)
 def _label_interface(xml: str) -> LabelInterface:
+    # The SDK's label interface imports nltk and pandas; only result validation needs it.
+    from label_studio_sdk.label_interface import LabelInterface
+
     return LabelInterface(xml)
 
 

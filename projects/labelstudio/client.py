@@ -17,7 +17,6 @@ from typing import Any
 
 import httpx
 from django.conf import settings
-from label_studio_sdk import LabelStudio
 
 from projects.models import LabelStudioConnection
 
@@ -62,6 +61,9 @@ class LabelStudioClient:
         self.timeout = timeout if timeout is not None else settings.LABEL_STUDIO_TIMEOUT
         self.retries = retries if retries is not None else settings.LABEL_STUDIO_RETRIES
         self.backoff = backoff if backoff is not None else settings.LABEL_STUDIO_BACKOFF
+        # The SDK imports pandas and nltk at module level; only a live client needs it.
+        from label_studio_sdk import LabelStudio
+
         self.sdk = LabelStudio(base_url=self.url, api_key=token, timeout=self.timeout, max_retries=0)
 
     @classmethod
