@@ -19,8 +19,6 @@ from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
-import pandas as pd
-from crowdkit.aggregation import DawidSkene
 
 from projects.quality.agreement import Label, Rating, latest_ratings
 
@@ -75,11 +73,22 @@ def _item_label(item: Hashable, probabilities: dict[Label, float], ratings: int,
 
 def majority_vote(ratings: Iterable[Rating]) -> list[ItemLabel]:
     """The most frequent label per item with its vote share, items in first-seen order; ties reported, not broken."""
+    return majority_vote_by_item(latest_ratings(ratings))
+
+
+def majority_vote_by_item(by_item: Mapping[Hashable, Mapping[Hashable, Label]]) -> list[ItemLabel]:
+    """`majority_vote` of ratings already shaped by `agreement.latest_ratings`."""
     results = []
-    for item, by_annotator in latest_ratings(ratings).items():
+    for item, by_annotator in by_item.items():
         if not by_annotator:
             continue
-        votes = Counter(by_annotator.values())
+        labels = list(by_annotator.values())
+        first = labels[0]
+        if all(label == first for label in labels):
+            # Unanimous, as most items are: what the general case below gives, without counting.
+            results.append(ItemLabel(item, first, 1.0, {first: 1.0}, len(labels)))
+            continue
+        votes = Counter(labels)
         total = sum(votes.values())
         shares = {label: votes[label] / total for label in _sorted_labels(votes)}
         results.append(_item_label(item, shares, total))
@@ -98,7 +107,22 @@ def dawid_skene(
     Deterministic: EM starts from the majority-vote distribution, with no random initialisation.
     Gold answers for items nobody rated are ignored.
     """
-    by_item = {item: by_annotator for item, by_annotator in latest_ratings(ratings).items() if by_annotator}
+    return dawid_skene_by_item(latest_ratings(ratings), gold=gold, max_iterations=max_iterations, tolerance=tolerance)
+
+
+def dawid_skene_by_item(
+    by_item: Mapping[Hashable, Mapping[Hashable, Label]],
+    *,
+    gold: Mapping[Hashable, Label] | None = None,
+    max_iterations: int = 100,
+    tolerance: float = 1e-5,
+) -> DawidSkeneResult:
+    """`dawid_skene` of ratings already shaped by `agreement.latest_ratings`."""
+    # crowd-kit pulls in pandas, scikit-learn and transformers (~150 MB): loaded only when EM runs.
+    import pandas as pd
+    from crowdkit.aggregation import DawidSkene
+
+    by_item = {item: by_annotator for item, by_annotator in by_item.items() if by_annotator}
     if not by_item:
         return DawidSkeneResult(items=[], labels=(), priors={})
     gold_labels = {item: label for item, label in (gold or {}).items() if item in by_item and label is not None}
@@ -106,20 +130,25 @@ def dawid_skene(
         {label for by_annotator in by_item.values() for label in by_annotator.values()} | set(gold_labels.values())
     )
     items = list(by_item)
-    annotators = list(dict.fromkeys(annotator for by_annotator in by_item.values() for annotator in by_annotator))
     # crowd-kit sees integer codes only: item ids, annotator ids and labels may be any hashable
     # (tuples, UUIDs, booleans), which pandas indexes would otherwise reinterpret.
-    item_code = {item: code for code, item in enumerate(items)}
-    annotator_code = {annotator: code for code, annotator in enumerate(annotators)}
+    annotator_code: dict[Hashable, int] = {}
     label_code = {label: code for code, label in enumerate(labels)}
+    item_codes, annotator_codes, label_codes = [], [], []
+    for code, by_annotator in enumerate(by_item.values()):
+        for annotator, label in by_annotator.items():
+            item_codes.append(code)
+            annotator_codes.append(annotator_code.setdefault(annotator, len(annotator_code)))
+            label_codes.append(label_code[label])
+    annotators = list(annotator_code)
     frame = pd.DataFrame(
-        [
-            (item_code[item], annotator_code[annotator], label_code[label])
-            for item, by_annotator in by_item.items()
-            for annotator, label in by_annotator.items()
-        ],
-        columns=["task", "worker", "label"],
+        {
+            "task": np.array(item_codes, dtype=np.int64),
+            "worker": np.array(annotator_codes, dtype=np.int64),
+            "label": np.array(label_codes, dtype=np.int64),
+        }
     )
+    item_code = {item: code for code, item in enumerate(items)}
     true_labels = (
         pd.Series({item_code[item]: label_code[label] for item, label in gold_labels.items()}, dtype="int64")
         if gold_labels
@@ -129,21 +158,19 @@ def dawid_skene(
     codes = range(len(labels))
     probabilities = model.probas_.reindex(index=range(len(items)), columns=codes).fillna(0.0).to_numpy()
     results = [
-        _item_label(
-            item,
-            {label: float(probabilities[index, label_code[label]]) for label in labels},
-            len(by_item[item]),
-            item in gold_labels,
-        )
-        for index, item in enumerate(items)
+        _item_label(item, dict(zip(labels, row, strict=True)), len(by_annotator), item in gold_labels)
+        for item, by_annotator, row in zip(items, by_item.values(), probabilities.tolist(), strict=True)
     ]
     priors = model.priors_.reindex(codes).fillna(0.0)
-    confusions = {}
-    for annotator in annotators:
-        # crowd-kit's errors_ rows are (worker, given label), columns the true label.
-        given_by_true = model.errors_.xs(annotator_code[annotator], level="worker")
-        matrix = given_by_true.reindex(index=codes, columns=codes).fillna(0.0).to_numpy().T
-        confusions[annotator] = AnnotatorConfusion(annotator, labels, matrix)
+    # crowd-kit's errors_ rows are (worker, given label), columns the true label.
+    errors = model.errors_.reindex(
+        index=pd.MultiIndex.from_product([range(len(annotators)), codes], names=["worker", "label"]), columns=codes
+    )
+    matrices = errors.fillna(0.0).to_numpy().reshape(len(annotators), len(labels), len(labels)).transpose(0, 2, 1)
+    confusions = {
+        annotator: AnnotatorConfusion(annotator, labels, np.ascontiguousarray(matrices[code]))
+        for code, annotator in enumerate(annotators)
+    }
     return DawidSkeneResult(
         items=results,
         labels=labels,

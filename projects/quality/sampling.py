@@ -15,7 +15,6 @@ over annotations sorted by id: the same facts and seed always give the same samp
 from __future__ import annotations
 
 import math
-import statistics
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -101,9 +100,9 @@ class Sample:
     annotators: list[AnnotatorWeight] = field(default_factory=list)
 
 
-def _median(values: Iterable[float]) -> float | None:
-    values = list(values)
-    return statistics.median(values) if values else None
+def _median(values: Sequence[float]) -> float | None:
+    # np.median: the middle value, or the mean of the two middle ones, as statistics.median, without a sort.
+    return float(np.median(np.asarray(values, dtype=float))) if len(values) else None
 
 
 def annotator_risk(facts: AnnotatorFacts, settings: SamplingSettings) -> tuple[float, tuple[str, ...]]:
@@ -140,28 +139,52 @@ def risk_weights(
         if facts.lead_time is not None:
             lead_times[facts.annotator].append(facts.lead_time)
     own_median = {annotator: _median(times) for annotator, times in lead_times.items()}
+    everyone = np.array([time for times in lead_times.values() for time in times], dtype=float)
+    owners = np.repeat(np.arange(len(lead_times)), [len(times) for times in lead_times.values()])
     peer_median = {
-        annotator: _median(time for other, times in lead_times.items() if other != annotator for time in times)
-        for annotator in lead_times
+        annotator: float(np.median(everyone[owners != position])) if len(lead_times) > 1 else None
+        for position, annotator in enumerate(lead_times)
     }
     annotator_risks = {
         annotator: annotator_risk(by_annotator.get(annotator, AnnotatorFacts(annotator)), settings)
         for annotator in {facts.annotator for facts in annotations}
     }
+    # "Fast" for every annotation at once: a missing lead time or median is NaN, and NaN is never below a limit.
+    ordered = sorted(annotations, key=lambda item: item.annotation)
+    times = np.array([np.nan if facts.lead_time is None else facts.lead_time for facts in ordered], dtype=float)
+    own_limit = np.array([_limit(own_median.get(facts.annotator), settings) for facts in ordered], dtype=float)
+    peer_limit = np.array([_limit(peer_median.get(facts.annotator), settings) for facts in ordered], dtype=float)
+    # Each annotation takes one of at most four variants of its annotator's risk: fast or not against each norm.
+    variants: dict[tuple[int, bool, bool], tuple[float, tuple[str, ...]]] = {}
     weights = []
-    for facts in sorted(annotations, key=lambda item: item.annotation):
-        weight, reasons = annotator_risks[facts.annotator]
-        reasons = list(reasons)
-        if facts.lead_time is not None:
-            own, peers = own_median.get(facts.annotator), peer_median.get(facts.annotator)
-            if own is not None and facts.lead_time < settings.fast_factor * own:
-                weight *= settings.fast_weight
-                reasons.append(FASTER_THAN_OWN_NORM)
-            if peers is not None and facts.lead_time < settings.fast_factor * peers:
-                weight *= settings.fast_weight
-                reasons.append(FASTER_THAN_PEERS)
-        weights.append(RiskWeight(facts.annotation, facts.annotator, weight, tuple(reasons)))
+    for facts, faster_than_own, faster_than_peers in zip(
+        ordered, (times < own_limit).tolist(), (times < peer_limit).tolist(), strict=True
+    ):
+        key = (facts.annotator, faster_than_own, faster_than_peers)
+        variant = variants.get(key)
+        if variant is None:
+            variant = variants[key] = _fast_variant(
+                annotator_risks[facts.annotator], faster_than_own, faster_than_peers, settings
+            )
+        weights.append(RiskWeight(facts.annotation, facts.annotator, *variant))
     return weights
+
+
+def _limit(median: float | None, settings: SamplingSettings) -> float:
+    return np.nan if median is None else settings.fast_factor * median
+
+
+def _fast_variant(
+    risk: tuple[float, tuple[str, ...]], faster_than_own: bool, faster_than_peers: bool, settings: SamplingSettings
+) -> tuple[float, tuple[str, ...]]:
+    weight, reasons = risk
+    if faster_than_own:
+        weight *= settings.fast_weight
+        reasons = (*reasons, FASTER_THAN_OWN_NORM)
+    if faster_than_peers:
+        weight *= settings.fast_weight
+        reasons = (*reasons, FASTER_THAN_PEERS)
+    return weight, reasons
 
 
 def weighted_sample_without_replacement(

@@ -399,3 +399,14 @@ def test_a_vendor_manager_sees_reviews_of_their_own_vendors_annotations_only(sam
 
     assert visible(own, Review.objects.all()).count() == 1
     assert visible(rival, Review.objects.all()).count() == 0
+
+
+def test_a_full_quality_run_scores_gold_aggregates_and_samples_every_batch(simulated):
+    from projects.models import ItemConsensus, QASample
+    from projects.quality.services import run_quality
+
+    result = run_quality(project=simulated.project, seed=3)
+
+    assert ItemConsensus.objects.filter(task__batch=simulated.batch).count() == 150 * 3  # tasks x controls
+    assert QASample.objects.filter(batch=simulated.batch, seed=3).count() == 1
+    assert set(result.seconds) >= {"gold", "agreement", "aggregation", "sample"}
