@@ -140,11 +140,12 @@ def report_context(run: EvaluationRun) -> dict[str, Any]:
     calibration = report.get("calibration")
     reliability = None
     if calibration:
-        bins = calibration["bins"]
+        # A bin no score fell in has no accuracy; drawing it as 0 would read as "all wrong".
+        bins = [entry for entry in calibration["bins"] if entry["accuracy"] is not None]
         reliability = mark_safe(
             bar_chart(
                 [f"{entry['low']:.1f}–{entry['high']:.1f}" for entry in bins],
-                [entry["accuracy"] or 0.0 for entry in bins],
+                [entry["accuracy"] for entry in bins],
                 title="Accuracy per score bin (reliability)",
             )
         )
