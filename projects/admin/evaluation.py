@@ -18,8 +18,9 @@ from django.utils.safestring import mark_safe
 
 from projects.access.roles import INTERNAL_ROLES, PROJECT_MANAGER, role_of
 from projects.admin.charts import bar_chart, heat_map
+from projects.evaluation.prelabel import prelabel_acceptance, prelabel_rows
 from projects.evaluation.services import EvaluationRefused, send_bad_cases
-from projects.models import EvaluationPrediction, EvaluationRun
+from projects.models import EvaluationPrediction, EvaluationRun, LabelingProject
 
 
 def _is_internal(request: HttpRequest) -> bool:
@@ -111,6 +112,11 @@ class EvaluationRunAdmin(admin.ModelAdmin):
     def get_urls(self):
         return [
             path(
+                "prelabel/<int:project_id>/",
+                self.admin_site.admin_view(self.prelabel_view),
+                name="projects_evaluationrun_prelabel",
+            ),
+            path(
                 "<int:run_id>/report/",
                 self.admin_site.admin_view(self.report_view),
                 name="projects_evaluationrun_report",
@@ -130,6 +136,18 @@ class EvaluationRunAdmin(admin.ModelAdmin):
             "title": f"Evaluation report: {run}",
         }
         return TemplateResponse(request, "evaluation/report.html", context)
+
+    def prelabel_view(self, request: HttpRequest, project_id: int) -> HttpResponse:
+        if not self.has_view_permission(request):
+            raise Http404
+        project = get_object_or_404(LabelingProject, pk=project_id)
+        context = {
+            **self.admin_site.each_context(request),
+            "project": project,
+            "controls": prelabel_acceptance(prelabel_rows(project)),
+            "title": f"Pre-label acceptance: {project.name}",
+        }
+        return TemplateResponse(request, "evaluation/prelabel.html", context)
 
 
 def report_context(run: EvaluationRun) -> dict[str, Any]:

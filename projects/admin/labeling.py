@@ -21,7 +21,7 @@ from projects.labelstudio.push import PushRefused
 from projects.models import Annotation, AnnotationVersion, Batch, LabelingProject, Task, TaskImport
 from projects.quality.rework import ReworkRefused
 from projects.quality.services import aggregate_batch, draw_qa_sample
-from projects.sla.dashboard import project_dashboard
+from projects.sla.dashboard import DEFAULT_HOURS_PER_DAY, batch_what_if, project_dashboard
 from projects.tasks import push_batch_task, send_rework_task
 
 
@@ -32,6 +32,17 @@ class TaskFileForm(forms.Form):
     def __init__(self, *args, project: LabelingProject, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["batch"].queryset = Batch.objects.filter(project=project)
+
+
+class WhatIfForm(forms.Form):
+    """The dashboard's what-if for one open batch: more (or fewer) annotators, another due date. Nothing is saved."""
+
+    batch = forms.IntegerField(widget=forms.HiddenInput)
+    add_annotators = forms.IntegerField(initial=0, min_value=-1000, max_value=1000, label="add annotators")
+    due = forms.DateField(required=False, label="due date", widget=forms.DateInput(attrs={"type": "date"}))
+    hours_per_day = forms.FloatField(
+        initial=DEFAULT_HOURS_PER_DAY, min_value=0.5, max_value=24, label="hours per annotator per day"
+    )
 
 
 def _progress_cell(done: int, total: int) -> str:
@@ -114,6 +125,18 @@ class LabelingProjectAdmin(admin.ModelAdmin):
         if not self.has_view_permission(request, project):
             return HttpResponse(status=403)
         dashboard = project_dashboard(project=project)
+        what_if = None
+        what_if_form = WhatIfForm(request.GET) if "batch" in request.GET else None
+        if what_if_form is not None and what_if_form.is_valid():
+            wanted = what_if_form.cleaned_data
+            batch = next((batch for batch in dashboard.open_batches if batch.pk == wanted["batch"]), None)
+            if batch is not None:
+                what_if = batch_what_if(
+                    batch=batch,
+                    add_annotators=wanted["add_annotators"],
+                    due=wanted["due"],
+                    hours_per_day=wanted["hours_per_day"],
+                )
         progress = dashboard.progress
         progress_chart, throughput_chart = progress_charts(
             [f"{day:%m-%d}" for day in progress.days], progress.cumulative, progress.planned, progress.labels_per_day
@@ -125,6 +148,9 @@ class LabelingProjectAdmin(admin.ModelAdmin):
             "dashboard": dashboard,
             "progress_chart": progress_chart,
             "throughput_chart": throughput_chart,
+            "what_if": what_if,
+            "what_if_form": what_if_form,
+            "default_hours_per_day": DEFAULT_HOURS_PER_DAY,
             "opts": self.model._meta,
         }
         return TemplateResponse(request, "admin/projects/labelingproject/dashboard.html", context)
@@ -231,6 +257,9 @@ class BatchAdmin(admin.ModelAdmin):
 
 @admin.register(Task)
 class TaskAdmin(admin.ModelAdmin):
+    # Newest first by primary key: the model's ordering sorts on the project's name across a join,
+    # seconds over millions of rows; this is a backward index scan.
+    ordering = ["-pk"]
     list_display = ["external_id", "project", "batch", "language", "is_gold", "status", "created_at"]
     list_filter = ["project", "language", "is_gold", "status"]
     list_select_related = ["project", "batch"]
@@ -279,6 +308,9 @@ class AnnotationVersionInline(admin.TabularInline):
 
 @admin.register(Annotation)
 class AnnotationAdmin(admin.ModelAdmin):
+    # Newest first by primary key: the model's ordering sorts on the project's name across a join,
+    # seconds over millions of rows; this is a backward index scan.
+    ordering = ["-pk"]
     list_display = ["id", "task", "annotator", "was_cancelled", "lead_time", "version", "is_deleted", "updated_at"]
     list_filter = ["is_deleted", "was_cancelled", "annotator__vendor"]
     list_select_related = ["task__project", "annotator__user", "annotator__vendor"]

@@ -1,7 +1,8 @@
-"""Reads for the PM dashboard and the weekly report: progress by day, quality per vendor, the SLA board, costs.
+"""Reads for the PM dashboard and the weekly report: progress by day, quality per vendor, the SLA board, costs,
+anomaly flags per annotator and, for one open batch at a time, a what-if on its completion forecast.
 
 A fixed number of queries whatever the project's size: counts by day are grouped in the database (TruncDate),
-quality tallies are one pass over one query each.
+quality tallies are one pass over one query each; the what-if adds a fixed number for the one batch asked about.
 """
 
 from __future__ import annotations
@@ -14,12 +15,19 @@ from django.db.models import Count, Max, Min, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
-from projects.models import Annotation, Batch, LabelingProject, Review, SlaStatus, Task
+from projects.models import Annotation, Annotator, Batch, LabelingProject, Review, SlaStatus, Task
+from projects.quality.anomalies import Flag
+from projects.quality.anomaly_queries import annotator_flags
 from projects.quality.gold import gold_agrees
 from projects.quality.intervals import wilson_interval
+from projects.sla import forecast
 from projects.sla.queries import CostFigures, MixedCurrencies, statuses_by_severity, vendor_costs
+from projects.sla.services import OPEN_STATUSES, measure_batch
 
 LIVE = Q(is_deleted=False, was_cancelled=False)
+# Flags look at the last four weeks of labels: long enough for an earlier norm, short enough to be current.
+FLAG_WINDOW_DAYS = 28
+DEFAULT_HOURS_PER_DAY = 8.0
 
 
 @dataclass(frozen=True)
@@ -61,6 +69,28 @@ class VendorQuality:
         return wilson_interval(self.qa_accepted, self.qa_reviewed)
 
 
+@dataclass(frozen=True)
+class AnnotatorFlags:
+    annotator: Annotator
+    flags: list[Flag]
+
+
+@dataclass(frozen=True)
+class BatchWhatIf:
+    """One open batch's forecast as measured, and again with `add_annotators` more against the `due` date asked."""
+
+    batch: Batch
+    projection: forecast.CompletionForecast
+    due: dt.date | None
+    misses_due: bool | None
+    headcount: forecast.HeadcountPlan | None  # None without a due date
+    what_if: forecast.WhatIf
+    labels_per_hour: float  # the vendor's accepted labels per annotator-hour on the batch, in the window
+    current_headcount: int  # the vendor's annotators who labeled the batch in the window
+    hours_per_day: float
+    error: str | None = None
+
+
 @dataclass
 class Dashboard:
     project: LabelingProject
@@ -69,6 +99,8 @@ class Dashboard:
     statuses: list[SlaStatus]
     costs: list[CostFigures] = field(default_factory=list)
     cost_error: str | None = None
+    flags: list[AnnotatorFlags] = field(default_factory=list)
+    open_batches: list[Batch] = field(default_factory=list)
 
 
 def within_days(start: dt.date | None, end: dt.date | None, field_name: str) -> Q:
@@ -220,14 +252,93 @@ def sla_board(*, project: LabelingProject) -> list[SlaStatus]:
     )
 
 
-def project_dashboard(*, project: LabelingProject, today: dt.date | None = None) -> Dashboard:
+def anomaly_board(*, project: LabelingProject, now: dt.datetime) -> list[AnnotatorFlags]:
+    """Annotators with anomaly flags over the last FLAG_WINDOW_DAYS of labels, by vendor; two queries."""
+    since = now - dt.timedelta(days=FLAG_WINDOW_DAYS)
+    return [AnnotatorFlags(annotator, flags) for annotator, flags in annotator_flags(project, since=since).items()]
+
+
+def open_batches(*, project: LabelingProject) -> list[Batch]:
+    """The project's batches still being labeled or checked, soonest due first; one query."""
+    return list(
+        Batch.objects.filter(project=project, status__in=OPEN_STATUSES)
+        .select_related("vendor")
+        .order_by("due_at", "name")
+    )
+
+
+def batch_what_if(
+    *,
+    batch: Batch,
+    add_annotators: int = 0,
+    due: dt.date | None = None,
+    hours_per_day: float = DEFAULT_HOURS_PER_DAY,
+    now: dt.datetime | None = None,
+) -> BatchWhatIf:
+    """The batch's completion forecast, the headcount its due date needs and the forecast with more annotators.
+
+    Productivity is the vendor's measured accepted labels per annotator-hour on the batch over the SLA window
+    (labels over the hours their lead times add up to); `due` defaults to the batch's own due date. Reads only.
+    """
+    now = now or timezone.now()
+    measured = measure_batch(batch=batch, now=now, with_agreement=False)
+    projection = measured.figures.forecast
+    since = now - dt.timedelta(days=measured.window_days)
+    effort = Annotation.objects.filter(
+        LIVE, task__batch=batch, annotator__vendor_id=batch.vendor_id, created_at__gte=since
+    ).aggregate(labels=Count("id"), seconds=Sum("lead_time"), annotators=Count("annotator_id", distinct=True))
+    hours = (effort["seconds"] or 0.0) / 3600
+    labels_per_hour = effort["labels"] / hours if hours else 0.0
+    due = due or (timezone.localdate(batch.due_at) if batch.due_at else None)
+    headcount = None
+    if due is not None:
+        headcount = forecast.headcount_needed(
+            remaining=projection.remaining,
+            as_of=projection.as_of,
+            due=due,
+            per_annotator_hourly_rate=labels_per_hour,
+            hours_per_day=hours_per_day,
+            current_headcount=effort["annotators"],
+        )
+    error = None
+    try:
+        scenario = forecast.what_if(
+            projection,
+            add_annotators=add_annotators,
+            per_annotator_hourly_rate=labels_per_hour,
+            hours_per_day=hours_per_day,
+            due=due,
+        )
+    except ValueError:
+        error = "No measured productivity on this batch yet: adding annotators cannot be priced in."
+        scenario = forecast.what_if(projection, due=due)
+    return BatchWhatIf(
+        batch=batch,
+        projection=projection,
+        due=due,
+        misses_due=None if due is None else forecast.misses_due(projection, due),
+        headcount=headcount,
+        what_if=scenario,
+        labels_per_hour=labels_per_hour,
+        current_headcount=effort["annotators"],
+        hours_per_day=hours_per_day,
+        error=error,
+    )
+
+
+def project_dashboard(
+    *, project: LabelingProject, today: dt.date | None = None, now: dt.datetime | None = None
+) -> Dashboard:
     """Everything the PM dashboard shows for one project; reads only, a fixed number of queries."""
-    today = today or timezone.localdate()
+    now = now or timezone.now()
+    today = today or timezone.localdate(now)
     dashboard = Dashboard(
         project=project,
         progress=project_progress(project=project, today=today),
         quality=vendor_quality(project=project),
         statuses=sla_board(project=project),
+        flags=anomaly_board(project=project, now=now),
+        open_batches=open_batches(project=project),
     )
     try:
         dashboard.costs = vendor_costs(project=project)

@@ -7,10 +7,11 @@ from dataclasses import dataclass
 
 import pytest
 from django.contrib.auth.models import Group
+from django.utils import timezone
 
 from projects.access.roles import PROJECT_MANAGER
 from projects.admin.charts import Series, bar_chart, line_chart
-from projects.models import Annotation, LabelingProject, Review, SlaEvent, SlaState, SlaStatus
+from projects.models import Annotation, Batch, LabelingProject, Review, SlaEvent, SlaState, SlaStatus
 from tests.factories import (
     AnnotationFactory,
     AnnotatorFactory,
@@ -22,6 +23,7 @@ from tests.factories import (
     VendorFactory,
     VendorRateFactory,
 )
+from tests.quality.simulated_workforce import simulate_batch
 
 pytestmark = pytest.mark.django_db
 
@@ -162,7 +164,9 @@ def test_the_dashboard_runs_the_same_queries_however_many_rows(client, django_as
     world = make_world(tasks_per_vendor=tasks_per_vendor)
     project_manager(client)
 
-    with django_assert_max_num_queries(22):
+    # 24 for the page before anomaly flags and the what-if, plus 3: the annotations for the flags, the flagged
+    # annotators, the open batches.
+    with django_assert_max_num_queries(27):
         response = client.get(dashboard_url(world.project))
 
     assert response.status_code == 200
@@ -192,3 +196,76 @@ def test_an_empty_project_renders(client):
 
     assert "no data yet" in page
     assert "No SLA has been checked for this project yet." in page
+
+
+def test_the_dashboard_lists_anomaly_flags_with_their_reasons_and_leaves_the_careful_out(client):
+    simulated = simulate_batch(seed=11)
+    project_manager(client)
+
+    page = client.get(dashboard_url(simulated.project)).content.decode()
+
+    assert "Anomaly flags" in page
+    (spammer,) = simulated.annotators_with("spammer")
+    (fast_sloppy,) = simulated.annotators_with("fast_sloppy")
+    for annotator in (spammer, fast_sloppy):
+        assert f"<td>{annotator.user.username}</td>" in page
+    assert "straight_lining</span>: scenario: answered &#x27;refund&#x27;" in page
+    assert "recent median lead time" in page
+    for careful in simulated.annotators_with("careful"):
+        assert f"<td>{careful.user.username}</td>" not in page
+
+
+def _labeled_days(batch, annotators, *, days: int, per_day: int) -> None:
+    """`per_day` labels a day by each annotator over the last `days` whole days, one minute of work each."""
+    today = dt.datetime.now(dt.UTC).replace(hour=10, minute=0, second=0, microsecond=0)
+    for day in range(1, days + 1):
+        for annotator in annotators:
+            for number in range(per_day):
+                made_at = today - dt.timedelta(days=day, minutes=number)
+                AnnotationFactory(
+                    task=TaskFactory(project=batch.project, batch=batch),
+                    annotator=annotator,
+                    lead_time=60.0,
+                    created_at=made_at,
+                    updated_at=made_at,
+                )
+
+
+def test_a_what_if_shows_the_forecast_the_headcount_needed_and_more_annotators(client, django_assert_max_num_queries):
+    project = LabelingProjectFactory(slug="what-if", overlap=1)
+    vendor = VendorFactory(name="Lingua Works", slug="lingua-what-if")
+    batch = BatchFactory(
+        project=project,
+        vendor=vendor,
+        name="w48",
+        target_count=500,
+        status="in_progress",
+        due_at=dt.datetime.now(dt.UTC) + dt.timedelta(days=5),
+    )
+    Batch.objects.filter(pk=batch.pk).update(created_at=dt.datetime.now(dt.UTC) - dt.timedelta(days=6))
+    annotators = [AnnotatorFactory(vendor=vendor) for _ in range(2)]
+    _labeled_days(batch, annotators, days=5, per_day=5)  # 10 labels a day; 450 to go
+    project_manager(client)
+
+    first = client.get(dashboard_url(project)).content.decode()
+    assert f'name="batch" value="{batch.pk}"' in first and "completes" not in first
+
+    with django_assert_max_num_queries(40):
+        response = client.get(dashboard_url(project), {"batch": batch.pk, "add_annotators": 8, "hours_per_day": 8})
+    page = response.content.decode()
+
+    # Measured: 10 a day leaves 450 labels for 45 days, far past the due date five days out.
+    assert "450 labels to go" in page and 'class="misses-due"' in page
+    # 60 labels an hour each, 8 hours: 480 a day per annotator; 450 in 5 or 6 days needs 1, already there.
+    assert "60.0 labels an hour" in page and "needed" in page
+    # Eight more add 3,840 a day: done on the first forecast day, the day after yesterday (the last whole day).
+    assert f'class="what-if-completion">{timezone.localdate():%Y-%m-%d}<' in page
+
+
+def test_a_what_if_with_a_bad_number_says_so(client):
+    batch = BatchFactory(status="in_progress")
+    project_manager(client)
+
+    page = client.get(dashboard_url(batch.project), {"batch": batch.pk, "add_annotators": "many"}).content.decode()
+
+    assert 'class="errornote"' in page and "add_annotators" in page
