@@ -308,6 +308,16 @@ def _chunks(rows: Iterable[tuple], size: int) -> Iterator[list[tuple]]:
         yield chunk
 
 
+# A bad-case copy of a task is "<external_id>~<run id>" (projects.evaluation.services.send_bad_cases).
+BAD_CASE_SEPARATOR = "~"
+
+
+def split_key(external_id: str) -> str:
+    """What decides an item's split: a bad-case copy goes where its original goes, so one
+    conversation never sits in two splits (ids containing "~" group by the part before it)."""
+    return external_id.split(BAD_CASE_SEPARATOR, 1)[0]
+
+
 @transaction.atomic
 def build_dataset_version(
     *,
@@ -372,7 +382,7 @@ def build_dataset_version(
                 "data": data,
                 "label": resolution.label,
                 "split": split_for(
-                    external_id, seed_name=chosen_settings.seed_name, ratios=chosen_settings.split_ratios
+                    split_key(external_id), seed_name=chosen_settings.seed_name, ratios=chosen_settings.split_ratios
                 ),
                 "method": _weakest_method(resolution.controls),
                 "confidence": min(entry["confidence"] for entry in resolution.controls.values()),

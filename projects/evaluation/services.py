@@ -19,8 +19,8 @@ model's output as a pre-annotation. They are labeled like any task; once their l
 above the project's threshold, or a QA correction or adjudication), the project's next
 `build_dataset_version` takes them in as new items, and `diff(previous, next).added` lists them.
 The copy is a new item beside the original (external_id is unique per project and a built version
-never changes), split by its own external_id: a consumer that must not see one conversation in two
-splits groups items by the part of external_id before "~".
+never changes), in its original's split (projects.datasets.services.split_key), so one conversation
+never sits in two splits.
 """
 
 from __future__ import annotations
@@ -39,6 +39,7 @@ from django.db import transaction
 
 from projects.audit import attribute_changes_to
 from projects.datasets.queries import dataset_items
+from projects.datasets.services import BAD_CASE_SEPARATOR
 from projects.evaluation import comparison, metrics
 from projects.evaluation.endpoint import ChatEndpoint, EndpointError, ask, render_prompt
 from projects.labeling.label_config import answer_to_result, cached_label_config
@@ -475,7 +476,7 @@ def send_bad_cases(
             Task(
                 project=project,
                 batch=batch,
-                external_id=f"{prediction.external_id}~{run.pk}",
+                external_id=f"{prediction.external_id}{BAD_CASE_SEPARATOR}{run.pk}",
                 data=originals[prediction.external_id].data,
                 original_data=originals[prediction.external_id].original_data,
                 language=originals[prediction.external_id].language,

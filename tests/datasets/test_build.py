@@ -245,3 +245,18 @@ def test_the_api_refuses_to_change_a_version_or_an_item(client, project, labeled
         response = getattr(client, method)(url, '{"note": "x"}', content_type="application/json", **headers)
         assert response.status_code == 405, url
     assert DatasetVersion.objects.get(pk=version.pk).note == ""
+
+
+def test_a_bad_case_copy_sits_in_its_originals_split(project, labeled, manager):
+    copies = []
+    for original in labeled:
+        copy = TaskFactory(project=project, external_id=f"{original.external_id}~7", language=original.language)
+        consensus(copy, "refund")
+        copies.append(copy)
+
+    version = build_dataset_version(project=project, user=manager)
+
+    splits = dict(version.items.values_list("external_id", "split"))
+    assert {splits[f"{task.external_id}~7"] for task in labeled} == {splits[task.external_id] for task in labeled}
+    for task in labeled:
+        assert splits[f"{task.external_id}~7"] == splits[task.external_id]
