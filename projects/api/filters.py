@@ -15,7 +15,7 @@ import django_filters
 from django import forms
 from django_filters.fields import IsoDateTimeField
 
-from projects.models import Annotation, Annotator, Batch, DatasetItem, DatasetVersion, Task
+from projects.models import Annotation, Annotator, Batch, DatasetItem, DatasetVersion, Review, Task
 
 
 class UtcIsoDateTimeField(IsoDateTimeField):
@@ -70,6 +70,17 @@ class AnnotationFilter(django_filters.FilterSet):
     class Meta:
         model = Annotation
         fields = ["task", "annotator", "is_deleted", "was_cancelled"]
+
+
+class ReviewFilter(django_filters.FilterSet):
+    annotation = django_filters.NumberFilter(field_name="annotation")
+    annotator = django_filters.NumberFilter(field_name="annotation__annotator")
+    batch = django_filters.NumberFilter(field_name="annotation__task__batch")
+    created_after = UtcIsoDateTimeFilter(field_name="created_at", lookup_expr="gt")
+
+    class Meta:
+        model = Review
+        fields = ["annotation", "verdict"]
 
 
 class DatasetVersionFilter(django_filters.FilterSet):

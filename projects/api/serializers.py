@@ -4,8 +4,18 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from projects.access.scoping import can_see_gold, can_see_originals
-from projects.models import Annotation, Annotator, Batch, DatasetItem, DatasetVersion, LabelingProject, Task, Vendor
+from projects.access.scoping import can_see_gold, can_see_originals, viewer_for
+from projects.models import (
+    Annotation,
+    Annotator,
+    Batch,
+    DatasetItem,
+    DatasetVersion,
+    LabelingProject,
+    Review,
+    Task,
+    Vendor,
+)
 
 
 class VendorSerializer(serializers.ModelSerializer):
@@ -102,6 +112,39 @@ class TaskSerializer(serializers.ModelSerializer):
         if user is None or not can_see_originals(user):
             fields.pop("original_data")
         return fields
+
+
+class ReviewSerializer(serializers.ModelSerializer):
+    """A QA verdict; the reviewer is named to project managers and QA only, never to vendors."""
+
+    error_category = serializers.CharField(source="error_category.name", read_only=True, allow_null=True)
+    task = serializers.IntegerField(source="annotation.task_id", read_only=True)
+    external_id = serializers.CharField(source="annotation.task.external_id", read_only=True)
+    reviewer = serializers.CharField(source="reviewer.get_username", read_only=True, allow_null=True)
+
+    class Meta:
+        model = Review
+        fields = [
+            "id",
+            "annotation",
+            "task",
+            "external_id",
+            "verdict",
+            "error_category",
+            "severity",
+            "comment",
+            "corrected_result",
+            "reviewer",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+    def to_representation(self, review: Review) -> dict:
+        data = super().to_representation(review)
+        request = self.context.get("request")
+        if request is None or not viewer_for(request.user).is_internal:
+            data["reviewer"] = None
+        return data
 
 
 class AnnotationSerializer(serializers.ModelSerializer):

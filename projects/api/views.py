@@ -25,6 +25,7 @@ from projects.api.filters import (
     BatchFilter,
     DatasetItemFilter,
     DatasetVersionFilter,
+    ReviewFilter,
     TaskFilter,
 )
 from projects.api.permissions import HasRole, RolePermissions
@@ -40,7 +41,17 @@ from projects.labeling.queries import batches_with_counts
 from projects.labelstudio.client import LabelStudioError
 from projects.labelstudio.connections import TenancyRefused
 from projects.labelstudio.push import PushRefused
-from projects.models import Annotation, Annotator, Batch, DatasetItem, DatasetVersion, LabelingProject, Task, Vendor
+from projects.models import (
+    Annotation,
+    Annotator,
+    Batch,
+    DatasetItem,
+    DatasetVersion,
+    LabelingProject,
+    Review,
+    Task,
+    Vendor,
+)
 from projects.quality.scorecards import scorecards
 from projects.tasks import push_batch_task, sync_labelstudio_task
 
@@ -175,6 +186,15 @@ class AnnotationViewSet(ScopedViewSet, mixins.ListModelMixin, mixins.RetrieveMod
     serializer_class = serializers.AnnotationSerializer
     filterset_class = AnnotationFilter
     ordering_fields = ["id", "created_at", "updated_at", "lead_time"]
+
+
+class ReviewViewSet(ScopedViewSet, mixins.ListModelMixin, mixins.RetrieveModelMixin):
+    """QA verdicts: vendor managers read their vendor's, annotators their own, with the reviewer's comment."""
+
+    base_queryset = Review.objects.select_related("error_category", "annotation__task", "reviewer").order_by("pk")
+    serializer_class = serializers.ReviewSerializer
+    filterset_class = ReviewFilter
+    ordering_fields = ["id", "created_at"]
 
 
 @extend_schema(request=serializers.SyncInput, responses={202: None})

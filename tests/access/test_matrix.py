@@ -189,6 +189,8 @@ MATRIX: list[Endpoint] = [
     Endpoint("api:task-detail", api_read(*INTERNAL_ROLES), kind="task"),
     Endpoint("api:annotation-list", api_read(*READS_WORK), shows="own-label"),
     Endpoint("api:annotation-detail", api_read(*READS_WORK), kind="annotation", whose=WITH_PEER, shows="own-label"),
+    Endpoint("api:review-list", api_read(*READS_WORK), shows="own-review-comment"),
+    Endpoint("api:review-detail", api_read(*READS_WORK), kind="review", whose=WITH_PEER, shows="own-review-comment"),
     # Gold datasets are internal: no vendor rule, so vendor roles get 403 and would see no rows anyway.
     Endpoint("api:dataset-version-list", api_read(*INTERNAL_ROLES)),
     Endpoint("api:dataset-version-detail", api_read(*INTERNAL_ROLES), kind="dataset_version", whose=OWN),

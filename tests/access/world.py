@@ -17,10 +17,12 @@ from projects.access.roles import ANNOTATOR, PROJECT_MANAGER, QA_REVIEWER, VENDO
 from projects.models import (
     DatasetItem,
     DatasetVersion,
+    ErrorCategory,
     ItemConsensus,
     LabelStudioConnection,
     LabelStudioProject,
     ProjectConfigVersion,
+    Review,
     VendorManager,
 )
 from tests.factories import (
@@ -160,6 +162,21 @@ def build_world() -> World:
         QASampleItemFactory(sample=own_sample, annotation=peer_annotation, reasons=["base_rate"])
         rival_sample = QASampleFactory(batch=rival_batch, seed=1)
         QASampleItemFactory(sample=rival_sample, annotation=rival_annotation, reasons=["base_rate"])
+        # QA verdicts on each side: vendors read their own with the comment, never the reviewer.
+        reviewer = UserFactory(username="qa")
+        reviewer.groups.add(Group.objects.get(name=QA_REVIEWER))
+        category = ErrorCategory.objects.get(project=shared_project, name="wrong scenario")
+        own_review = Review.objects.create(
+            annotation=own_annotation, reviewer=reviewer, verdict="reject", error_category=category,
+            severity="major", comment="own-review-comment",
+        )  # fmt: skip
+        peer_review = Review.objects.create(
+            annotation=peer_annotation, reviewer=reviewer, verdict="accept", comment=f"{PEER}-review-comment"
+        )
+        rival_review = Review.objects.create(
+            annotation=rival_annotation, reviewer=reviewer, verdict="reject", error_category=category,
+            severity="minor", comment=f"{FOREIGN}-review-comment",
+        )  # fmt: skip
         for task in (own_task, rival_task):
             ItemConsensus.objects.create(
                 task=task,
@@ -197,8 +214,6 @@ def build_world() -> World:
 
         project_manager = UserFactory(username="pm", is_staff=True)
         project_manager.groups.add(Group.objects.get(name=PROJECT_MANAGER))
-        reviewer = UserFactory(username="qa")
-        reviewer.groups.add(Group.objects.get(name=QA_REVIEWER))
         manager = UserFactory(username="own-manager")
         VendorManager.objects.create(user=manager, vendor=own_vendor)
         manager.groups.add(Group.objects.get(name=VENDOR_MANAGER))
@@ -230,6 +245,9 @@ def build_world() -> World:
         ("annotation", "own"): own_annotation.pk,
         ("annotation", "peer"): peer_annotation.pk,
         ("annotation", "foreign"): rival_annotation.pk,
+        ("review", "own"): own_review.pk,
+        ("review", "peer"): peer_review.pk,
+        ("review", "foreign"): rival_review.pk,
         ("connection", "own"): own_connection.pk,
         ("dataset_version", "own"): dataset_version.pk,
         ("dataset_item", "own"): dataset_item.pk,

@@ -74,3 +74,15 @@ def test_a_vendor_manager_sees_qa_acceptance_of_their_annotator(client, reviewed
     assert "50%" in scorecard  # one of two reviewed annotations accepted
     assert "买家要的是退货，不是退款" in scorecard
     assert "rival-only comment" not in scorecard
+
+
+def test_the_reviews_api_gives_vendors_the_comment_but_not_the_reviewer(client, reviewed):
+    client.force_login(reviewed["manager"])
+    reviews = client.get("/api/v1/reviews/").json()["results"]
+    assert {review["external_id"] for review in reviews} == {"conv-ours-1", "conv-ours-2"}
+    assert {review["reviewer"] for review in reviews} == {None}
+    assert "买家要的是退货，不是退款" in {review["comment"] for review in reviews}
+
+    pm = UserFactory(is_superuser=True)
+    client.force_login(pm)
+    assert {review["reviewer"] for review in client.get("/api/v1/reviews/").json()["results"]} == {"quinn"}
