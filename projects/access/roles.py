@@ -61,7 +61,16 @@ PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
     | {model: ("view",) for model in ("evaluationrun", "evaluationprediction")},
     VENDOR_MANAGER: {
         model: ("view",)
-        for model in ("vendor", "annotator", "labelingproject", "batch", "annotation", "review", "slastatus", "slaevent")
+        for model in (
+            "vendor",
+            "annotator",
+            "labelingproject",
+            "batch",
+            "annotation",
+            "review",
+            "slastatus",
+            "slaevent",
+        )
     },
     ANNOTATOR: {model: ("view",) for model in ("labelingproject", "batch", "annotation", "review")},
 }
