@@ -14,6 +14,7 @@ queries, template rendering; no network). Per page one warm-up request, then --r
 printed against the goal (p95 <= 300 ms), with the page's query count and its slowest query.
 
 Usage: .venv/bin/python bench/dashboard.py [--regenerate] [--tasks N] [--requests N] [--annotators N]
+       [--pages "tasks list,annotations list"]
 """
 
 from __future__ import annotations
@@ -284,6 +285,9 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=30)
     parser.add_argument("--max-seconds-per-page", type=float, default=300.0, help="stop timing a page sooner")
     parser.add_argument("--regenerate", action="store_true")
+    parser.add_argument(
+        "--pages", help='comma-separated page names to time (default: all), e.g. "tasks list,annotations list"'
+    )
     arguments = parser.parse_args()
     sizes = Sizes(arguments)
 
@@ -317,6 +321,12 @@ def main() -> None:
         "tasks list": reverse("admin:projects_task_changelist"),
         "annotations list": reverse("admin:projects_annotation_changelist"),
     }
+    if arguments.pages:
+        wanted = [name.strip() for name in arguments.pages.split(",") if name.strip()]
+        unknown = [name for name in wanted if name not in pages]
+        if unknown:
+            raise SystemExit(f"unknown pages {unknown}; known: {', '.join(pages)}")
+        pages = {name: pages[name] for name in wanted}
     results = {}
     for name, url in pages.items():
         say(f"timing {name} ({url})")
