@@ -13,6 +13,7 @@ from django.utils.html import format_html
 
 from projects.admin.charts import progress_charts
 from projects.admin.dispatch import run_or_queue
+from projects.admin.pagination import EstimatedCountAdmin
 from projects.ingest.errors import ImportRefused
 from projects.ingest.services import import_tasks
 from projects.labeling.queries import batches_with_counts, projects_with_counts
@@ -256,17 +257,17 @@ class BatchAdmin(admin.ModelAdmin):
 
 
 @admin.register(Task)
-class TaskAdmin(admin.ModelAdmin):
+class TaskAdmin(EstimatedCountAdmin):
     # Newest first by primary key: the model's ordering sorts on the project's name across a join,
     # seconds over millions of rows; this is a backward index scan.
     ordering = ["-pk"]
     list_display = ["external_id", "project", "batch", "language", "is_gold", "status", "created_at"]
     list_filter = ["project", "language", "is_gold", "status"]
-    list_select_related = ["project", "batch"]
+    # A batch's name shows its project's slug.
+    list_select_related = ["project", "batch__project"]
     search_fields = ["external_id"]
     readonly_fields = ["task_import", "created_at"]
     raw_id_fields = ["batch"]
-    show_full_result_count = False
 
 
 @admin.register(TaskImport)
@@ -307,7 +308,7 @@ class AnnotationVersionInline(admin.TabularInline):
 
 
 @admin.register(Annotation)
-class AnnotationAdmin(admin.ModelAdmin):
+class AnnotationAdmin(EstimatedCountAdmin):
     # Newest first by primary key: the model's ordering sorts on the project's name across a join,
     # seconds over millions of rows; this is a backward index scan.
     ordering = ["-pk"]
@@ -316,7 +317,6 @@ class AnnotationAdmin(admin.ModelAdmin):
     list_select_related = ["task__project", "annotator__user", "annotator__vendor"]
     raw_id_fields = ["task", "annotator"]
     inlines = [AnnotationVersionInline]
-    show_full_result_count = False
 
     def has_change_permission(self, request, obj=None) -> bool:
         # Annotations mirror Label Studio; they change there and come back through the pull.
