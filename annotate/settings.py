@@ -206,6 +206,14 @@ CELERY_BEAT_SCHEDULE = {
 # SLA monitor: every open batch's state checked this often; only state changes notify.
 SLA_CHECK_SECONDS = env_int("SLA_CHECK_SECONDS", 900)
 CELERY_BEAT_SCHEDULE["check-slas"] = {"task": "projects.tasks.check_slas_task", "schedule": float(SLA_CHECK_SECONDS)}
+# Dashboards and lists read tallies: stale batches are recounted this often (and after every pull).
+TALLY_REFRESH_SECONDS = env_int("TALLY_REFRESH_SECONDS", 60)
+CELERY_BEAT_SCHEDULE["refresh-dashboards"] = {
+    "task": "projects.tasks.refresh_dashboards_task",
+    "schedule": float(TALLY_REFRESH_SECONDS),
+}
+# Anomaly flags kept per project are recomputed on read when older than this.
+ANOMALY_FLAGS_MAX_AGE_SECONDS = env_int("ANOMALY_FLAGS_MAX_AGE_SECONDS", 900)
 
 # Label Studio: the defaults `manage.py connect_labelstudio` registers; deployments keep
 # one LabelStudioConnection per vendor or region (admin or that command).

@@ -12,6 +12,8 @@ class ProjectsConfig(AppConfig):
     def ready(self) -> None:
         from projects.access.roles import ensure_roles
         from projects.audit import register_audited_models
+        from projects.labeling import signals
 
         post_migrate.connect(ensure_roles, sender=self, dispatch_uid="projects-ensure-roles")
         register_audited_models()
+        signals.connect()

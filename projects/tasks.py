@@ -14,6 +14,7 @@ from projects.labelstudio.receiver import process_webhook
 from projects.labelstudio.sync import sync_all
 from projects.models import Batch, LabelStudioProject, WebhookEvent
 from projects.quality.rework import send_rework
+from projects.sla.refresh import refresh_dashboards
 from projects.sla.services import check_slas
 
 logger = logging.getLogger(__name__)
@@ -38,13 +39,16 @@ def send_rework_task(batch_id: int, user_id: int | None = None) -> dict:
 def pull_annotations_task(label_studio_project_id: int, full: bool = False) -> dict:
     label_studio_project = LabelStudioProject.objects.select_related("connection").get(pk=label_studio_project_id)
     run = pull_annotations(label_studio_project=label_studio_project, full=full)
+    refresh_dashboards_task.delay()
     return {"run": run.pk, "created": run.created, "updated": run.updated, "deleted": run.deleted}
 
 
 @shared_task(acks_late=True)
 def sync_labelstudio_task(project_slug: str | None = None, full: bool = False) -> int:
     """The periodic reconciliation: an incremental pull of every pushed project (or one project's)."""
-    return len(sync_all(project_slug=project_slug, full=full))
+    pulled = len(sync_all(project_slug=project_slug, full=full))
+    refresh_dashboards_task.delay()
+    return pulled
 
 
 @shared_task(acks_late=True, max_retries=3, default_retry_delay=5)
@@ -59,3 +63,10 @@ def check_slas_task() -> dict:
     """The periodic SLA check (every SLA_CHECK_SECONDS); idempotent, so a redelivered run notifies nothing twice."""
     result = check_slas()
     return {"checked": result.checked, "changes": len(result.changes), "emails_sent": result.emails_sent}
+
+
+@shared_task(acks_late=True)
+def refresh_dashboards_task() -> dict:
+    """Recount stale batches and their projects' anomaly flags (after pulls and every TALLY_REFRESH_SECONDS)."""
+    refreshed = refresh_dashboards()
+    return {"batches": refreshed.batches, "projects": refreshed.projects}

@@ -17,6 +17,7 @@ from django.db import connection
 from django.utils import timezone
 
 from projects.ingest.validation import TaskRow
+from projects.labeling.tallies import mark_batches_stale
 from projects.models import Batch, LabelingProject, Task, TaskImport
 
 COPY_COLUMNS = (
@@ -95,5 +96,6 @@ def write_spooled_tasks(
             written += len(chunk)
             if on_chunk:
                 on_chunk(written)
+    mark_batches_stale([batch_id])
     if on_chunk:
         on_chunk(written)

@@ -26,6 +26,7 @@ from projects.models.quality import (
 )
 from projects.models.sla import SlaEvent, SlaPolicy, SlaState, SlaStatus, VendorRate
 from projects.models.sync import LabelStudioProject, ProjectConfigVersion, PushedTask, SyncRun, WebhookEvent
+from projects.models.tallies import BatchTally, FlagSnapshot, LabelTally
 from projects.models.workforce import Annotator, Vendor, VendorManager
 
 __all__ = [
@@ -36,6 +37,7 @@ __all__ = [
     "AnnotatorAccount",
     "Batch",
     "BatchDecision",
+    "BatchTally",
     "DatasetExclusion",
     "DatasetImmutable",
     "DatasetItem",
@@ -43,10 +45,12 @@ __all__ = [
     "ErrorCategory",
     "EvaluationPrediction",
     "EvaluationRun",
+    "FlagSnapshot",
     "GoldRetirement",
     "ItemConsensus",
     "LabelStudioConnection",
     "LabelStudioProject",
+    "LabelTally",
     "LabelingProject",
     "ProjectConfigVersion",
     "PushedTask",

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from django.db import transaction
 from django.db.models import OuterRef, QuerySet, Subquery
 
+from projects.labeling.tallies import mark_tasks_stale
 from projects.labelstudio.rework import (
     ReworkItem,
     ensure_rework_project,
@@ -131,4 +132,5 @@ def _record(
         if annotation.pk in task_ids
     ]
     Rework.objects.bulk_create(records)
+    mark_tasks_stale(record.annotation.task_id for record in records)
     return {record.annotation_id for record in records}

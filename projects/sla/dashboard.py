@@ -1,8 +1,10 @@
 """Reads for the PM dashboard and the weekly report: progress by day, quality per vendor, the SLA board, costs,
 anomaly flags per annotator and, for one open batch at a time, a what-if on its completion forecast.
 
-A fixed number of queries whatever the project's size: counts by day are grouped in the database (TruncDate),
-quality tallies are one pass over one query each; the what-if adds a fixed number for the one batch asked about.
+A fixed number of small queries whatever the project's size: labels, first labels, gold and costs are summed from
+the batches' tallies (projects/labeling/tallies.py, recounted first where stale), anomaly flags come from the
+project's kept snapshot (projects/quality/flag_snapshots.py); the what-if adds a fixed number for the one batch
+asked about.
 """
 
 from __future__ import annotations
@@ -11,22 +13,19 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Max, Min, OuterRef, Q, Subquery, Sum
-from django.db.models.functions import TruncDate
+from django.db.models import Count, Max, Min, Q, QuerySet, Sum
 from django.utils import timezone
 
-from projects.models import Annotation, Annotator, Batch, LabelingProject, Review, SlaStatus, Task
+from projects.labeling.tallies import refresh_stale_tallies
+from projects.models import Annotation, Annotator, Batch, LabelingProject, LabelTally, Review, SlaStatus
 from projects.quality.anomalies import Flag
-from projects.quality.anomaly_queries import annotator_flags
-from projects.quality.gold import gold_agrees
+from projects.quality.flag_snapshots import current_flags
 from projects.quality.intervals import wilson_interval
 from projects.sla import forecast
 from projects.sla.queries import CostFigures, MixedCurrencies, statuses_by_severity, vendor_costs
 from projects.sla.services import OPEN_STATUSES, measure_batch
 
 LIVE = Q(is_deleted=False, was_cancelled=False)
-# Flags look at the last four weeks of labels: long enough for an earlier norm, short enough to be current.
-FLAG_WINDOW_DAYS = 28
 DEFAULT_HOURS_PER_DAY = 8.0
 
 
@@ -116,48 +115,44 @@ def within_days(start: dt.date | None, end: dt.date | None, field_name: str) -> 
     return condition
 
 
+def _tallies(project: LabelingProject, start: dt.date | None, end: dt.date | None) -> QuerySet[LabelTally]:
+    """The project's label tallies for local days start..end (both included, either open), stale batches recounted."""
+    refresh_stale_tallies(project_id=project.pk)
+    tallies = LabelTally.objects.filter(batch__project=project)
+    if start is not None:
+        tallies = tallies.filter(day__gte=start)
+    if end is not None:
+        tallies = tallies.filter(day__lte=end)
+    return tallies
+
+
 def annotated_tasks_by_day(
     *, project: LabelingProject, start: dt.date | None = None, end: dt.date | None = None
 ) -> dict[dt.date, int]:
-    """Tasks counted on the local day of their first live annotation; one grouped query."""
-    first_label = Annotation.objects.filter(LIVE, task=OuterRef("pk")).order_by("created_at").values("created_at")[:1]
-    rows = (
-        Task.objects.filter(project=project)
-        .annotate(first_at=Subquery(first_label))
-        .filter(Q(first_at__isnull=False) & within_days(start, end, "first_at"))
-        .annotate(day=TruncDate("first_at"))
-        .values("day")
-        .annotate(tasks=Count("id"))
-        .order_by("day")
-    )
-    return {row["day"]: row["tasks"] for row in rows}
+    """Tasks counted on the local day of their first live annotation; one grouped query over the tallies."""
+    rows = _tallies(project, start, end).values("day").annotate(tasks=Sum("first_labels")).order_by("day")
+    return {row["day"]: row["tasks"] for row in rows if row["tasks"]}
 
 
 def labels_by_day(
     *, project: LabelingProject, start: dt.date | None = None, end: dt.date | None = None
 ) -> dict[dt.date, int]:
-    """Live labels made per local day (throughput); one grouped query."""
-    rows = (
-        Annotation.objects.filter(LIVE, within_days(start, end, "created_at"), task__project=project)
-        .annotate(day=TruncDate("created_at"))
-        .values("day")
-        .annotate(labels=Count("id"))
-        .order_by("day")
-    )
+    """Live labels made per local day (throughput); one grouped query over the tallies."""
+    rows = _tallies(project, start, end).values("day").annotate(labels=Sum("labels")).order_by("day")
     return {row["day"]: row["labels"] for row in rows}
 
 
 def labels_by_vendor(
     *, project: LabelingProject, start: dt.date | None = None, end: dt.date | None = None
 ) -> list[tuple[str, int]]:
-    """Live labels per vendor, most first; one grouped query."""
+    """Live labels per vendor, most first; one grouped query over the tallies."""
     rows = (
-        Annotation.objects.filter(LIVE, within_days(start, end, "created_at"), task__project=project)
-        .values("annotator__vendor__name")
-        .annotate(labels=Count("id"))
-        .order_by("-labels", "annotator__vendor__name")
+        _tallies(project, start, end)
+        .values("vendor__name")
+        .annotate(labels=Sum("labels"))
+        .order_by("-labels", "vendor__name")
     )
-    return [(row["annotator__vendor__name"] or "no vendor", row["labels"]) for row in rows]
+    return [(row["vendor__name"] or "no vendor", row["labels"]) for row in rows]
 
 
 def project_progress(*, project: LabelingProject, today: dt.date) -> Progress:
@@ -206,13 +201,16 @@ def vendor_quality(
     """
     names: dict[int, str] = {}
     gold: dict[int, list[int]] = defaultdict(lambda: [0, 0])
-    rows = Annotation.objects.filter(
-        LIVE, within_days(start, end, "created_at"), task__project=project, task__is_gold=True, annotator__isnull=False
-    ).values_list("annotator__vendor_id", "annotator__vendor__name", "task__gold_answer", "result")
-    for vendor, name, gold_answer, result in rows.iterator(chunk_size=5000):
-        names[vendor] = name
-        gold[vendor][0] += 1
-        gold[vendor][1] += gold_agrees(gold_answer, result)
+    rows = (
+        _tallies(project, start, end)
+        .filter(annotator__isnull=False, gold_labels__gt=0)
+        .values("vendor_id", "vendor__name")
+        .annotate(seen=Sum("gold_labels"), correct=Sum("gold_correct"))
+        .order_by()
+    )
+    for row in rows:
+        names[row["vendor_id"]] = row["vendor__name"]
+        gold[row["vendor_id"]] = [row["seen"], row["correct"]]
     latest: dict[int, tuple[int, str]] = {}
     reviews = (
         Review.objects.filter(
@@ -253,9 +251,8 @@ def sla_board(*, project: LabelingProject) -> list[SlaStatus]:
 
 
 def anomaly_board(*, project: LabelingProject, now: dt.datetime) -> list[AnnotatorFlags]:
-    """Annotators with anomaly flags over the last FLAG_WINDOW_DAYS of labels, by vendor; two queries."""
-    since = now - dt.timedelta(days=FLAG_WINDOW_DAYS)
-    return [AnnotatorFlags(annotator, flags) for annotator, flags in annotator_flags(project, since=since).items()]
+    """Annotators with anomaly flags over the last FLAG_WINDOW_DAYS of labels, by vendor; from the kept snapshot."""
+    return [AnnotatorFlags(annotator, flags) for annotator, flags in current_flags(project=project, now=now)]
 
 
 def open_batches(*, project: LabelingProject) -> list[Batch]:
@@ -332,6 +329,7 @@ def project_dashboard(
     """Everything the PM dashboard shows for one project; reads only, a fixed number of queries."""
     now = now or timezone.now()
     today = today or timezone.localdate(now)
+    refresh_stale_tallies(project_id=project.pk)
     dashboard = Dashboard(
         project=project,
         progress=project_progress(project=project, today=today),

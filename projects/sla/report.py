@@ -15,6 +15,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from projects.admin.charts import bar_chart, progress_charts
+from projects.labeling.tallies import refresh_stale_tallies
 from projects.models import LabelingProject, Review, Rework, SlaEvent, SlaState, SlaStatus
 from projects.sla import queries
 from projects.sla.dashboard import (
@@ -87,6 +88,7 @@ def week_days(week: str) -> tuple[dt.date, dt.date]:
 def weekly_report(*, project: LabelingProject, week: str) -> WeeklyReport:
     """Gather one project's figures for one ISO week; reads only, a fixed number of queries."""
     start, end = week_days(week)
+    refresh_stale_tallies(project_id=project.pk)
     days = [start + dt.timedelta(days=offset) for offset in range(7)]
     annotated = annotated_tasks_by_day(project=project, start=start, end=end)
     labels = labels_by_day(project=project, start=start, end=end)

@@ -6,6 +6,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from projects.labeling.tallies import refresh_stale_tallies
 from tests.factories import AnnotationFactory, BatchFactory, LabelingProjectFactory, TaskFactory
 
 
@@ -35,11 +36,31 @@ def _queries_for(client, url: str) -> tuple[int, str]:
 
 @pytest.mark.parametrize("url", ["/admin/projects/labelingproject/", "/admin/projects/batch/"])
 def test_list_query_count_does_not_grow_with_rows(pm_client, url):
+    # Once the batches are counted (the beat and every pull recount them), as a PM usually finds them.
     _make_projects(2)
+    refresh_stale_tallies()
     few, _ = _queries_for(pm_client, url)
     _make_projects(6)
+    refresh_stale_tallies()
     many, _ = _queries_for(pm_client, url)
     assert many == few
+
+
+def test_lists_recount_a_batch_whose_labels_changed_since_it_was_counted(pm_client):
+    project = LabelingProjectFactory(name="Refund triage")
+    batch = BatchFactory(project=project, name="week 47")
+    tasks = [TaskFactory(project=project, batch=batch) for _ in range(3)]
+    AnnotationFactory(task=tasks[0])
+    _, page = _queries_for(pm_client, "/admin/projects/batch/")
+    assert "1 / 3" in page
+
+    AnnotationFactory(task=tasks[1])  # a label arrives after the batch was counted
+    TaskFactory(project=project, batch=batch)  # and a task
+
+    _, page = _queries_for(pm_client, "/admin/projects/batch/")
+    assert "2 / 4" in page
+    _, page = _queries_for(pm_client, "/admin/projects/labelingproject/")
+    assert "2 / 4" in page
 
 
 def test_project_list_shows_annotated_and_total_tasks(pm_client):

@@ -1,0 +1,65 @@
+"""Anomaly flags kept per project (FlagSnapshot), so the dashboard reads a row instead of every annotator's labels.
+
+A snapshot is recomputed when it is missing, older than ANOMALY_FLAGS_MAX_AGE_SECONDS, or when a batch of the
+project was recounted after it (a recount means labels changed: projects/labeling/tallies.py). The tally refresh
+task recomputes the snapshots of the projects it recounted, so the dashboard rarely has to.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
+from django.utils import timezone
+
+from projects.models import Annotator, BatchTally, FlagSnapshot, LabelingProject
+from projects.quality.anomalies import Flag
+from projects.quality.anomaly_queries import annotator_flags
+
+# Flags look at the last four weeks of labels: long enough for an earlier norm, short enough to be current.
+FLAG_WINDOW_DAYS = 28
+
+
+def _max_age() -> dt.timedelta:
+    return dt.timedelta(seconds=getattr(settings, "ANOMALY_FLAGS_MAX_AGE_SECONDS", 900))
+
+
+def compute_flag_snapshot(*, project: LabelingProject, now: dt.datetime) -> FlagSnapshot:
+    """Flag the project's annotators over the last FLAG_WINDOW_DAYS of labels and keep the result."""
+    since = now - dt.timedelta(days=FLAG_WINDOW_DAYS)
+    flags = [
+        {"annotator": annotator.pk, "flags": [vars(flag) for flag in annotator_flags_]}
+        for annotator, annotator_flags_ in annotator_flags(project, since=since).items()
+    ]
+    # Through the encoder: figures may hold dates or decimals.
+    flags = json.loads(DjangoJSONEncoder().encode(flags))
+    snapshot, _ = FlagSnapshot.objects.update_or_create(
+        project=project, defaults={"flags": flags, "since": since, "computed_at": timezone.now()}
+    )
+    return snapshot
+
+
+def is_current(snapshot: FlagSnapshot | None, *, now: dt.datetime) -> bool:
+    """Flags as of a moment at most the maximum age before `now`, and no batch recounted since; one query."""
+    as_of = None if snapshot is None else snapshot.since + dt.timedelta(days=FLAG_WINDOW_DAYS)
+    if as_of is None or not (now - _max_age() <= as_of <= now):
+        return False
+    recounted = BatchTally.objects.filter(
+        batch__project_id=snapshot.project_id, refreshed_at__gt=snapshot.computed_at
+    ).exists()
+    return not recounted
+
+
+def current_flags(*, project: LabelingProject, now: dt.datetime) -> list[tuple[Annotator, list[Flag]]]:
+    """The project's flagged annotators with their flags, by vendor name; from the snapshot, recomputed if stale."""
+    snapshot = FlagSnapshot.objects.filter(project=project).first()
+    if not is_current(snapshot, now=now):
+        snapshot = compute_flag_snapshot(project=project, now=now)
+    by_annotator = {entry["annotator"]: entry["flags"] for entry in snapshot.flags}
+    # Queried even when nobody is flagged (pk 0 matches nobody): the page's query count does not depend on its data.
+    annotators = Annotator.objects.filter(pk__in=[*by_annotator, 0]).select_related("user", "vendor")
+    position = {pk: index for index, pk in enumerate(by_annotator)}
+    annotators = sorted(annotators, key=lambda annotator: position[annotator.pk])
+    return [(annotator, [Flag(**flag) for flag in by_annotator[annotator.pk]]) for annotator in annotators]
