@@ -15,7 +15,6 @@ over annotations sorted by id: the same facts and seed always give the same samp
 from __future__ import annotations
 
 import math
-from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -24,6 +23,7 @@ import numpy as np
 FIRST_TASKS = "first_tasks"
 ANNOTATOR_MINIMUM = "annotator_minimum"
 BASE_RATE = "base_rate"
+LAYERS = (FIRST_TASKS, ANNOTATOR_MINIMUM, BASE_RATE)
 LOW_GOLD_ACCURACY = "low_gold_accuracy"
 LOW_AGREEMENT = "low_agreement"
 FASTER_THAN_OWN_NORM = "faster_than_own_norm"
@@ -100,11 +100,6 @@ class Sample:
     annotators: list[AnnotatorWeight] = field(default_factory=list)
 
 
-def _median(values: Sequence[float]) -> float | None:
-    # np.median: the middle value, or the mean of the two middle ones, as statistics.median, without a sort.
-    return float(np.median(np.asarray(values, dtype=float))) if len(values) else None
-
-
 def annotator_risk(facts: AnnotatorFacts, settings: SamplingSettings) -> tuple[float, tuple[str, ...]]:
     """The weight multiplier and risk signals of an annotator, from gold accuracy and agreement with consensus."""
     weight, reasons = 1.0, []
@@ -125,6 +120,42 @@ def annotator_risk(facts: AnnotatorFacts, settings: SamplingSettings) -> tuple[f
     return weight, tuple(reasons)
 
 
+@dataclass(frozen=True)
+class AnnotationColumns:
+    """`AnnotationFacts` of many annotations column-wise: what the services hand over for a batch."""
+
+    annotation: np.ndarray  # int64
+    annotator: np.ndarray  # int64
+    lead_time: np.ndarray  # float, NaN where unknown
+    is_first_task: np.ndarray  # bool
+
+    @classmethod
+    def from_facts(cls, annotations: Sequence[AnnotationFacts]) -> AnnotationColumns:
+        return cls(
+            annotation=np.array([facts.annotation for facts in annotations], dtype=np.int64),
+            annotator=np.array([facts.annotator for facts in annotations], dtype=np.int64),
+            lead_time=np.array(
+                [np.nan if facts.lead_time is None else facts.lead_time for facts in annotations], dtype=float
+            ),
+            is_first_task=np.array([facts.is_first_task for facts in annotations], dtype=bool),
+        )
+
+
+@dataclass(frozen=True)
+class RiskColumns:
+    """Risk weights column-wise, annotations in id order; an annotation's signals are `variants[variant]`."""
+
+    annotation: np.ndarray
+    annotator: np.ndarray
+    weight: np.ndarray
+    variant: np.ndarray  # per annotation, a position in `variants`
+    variants: list[tuple[str, ...]]
+    is_first_task: np.ndarray
+
+    def reasons(self, position: int) -> tuple[str, ...]:
+        return self.variants[self.variant[position]]
+
+
 def risk_weights(
     annotations: Sequence[AnnotationFacts], annotators: Iterable[AnnotatorFacts], settings: SamplingSettings
 ) -> list[RiskWeight]:
@@ -133,45 +164,52 @@ def risk_weights(
     "Far below the norm" compares a lead time with the annotator's own median and with the median of
     everyone else's lead times in the same set of annotations; each breach is its own signal.
     """
+    risks = risk_columns(AnnotationColumns.from_facts(annotations), annotators, settings)
+    return [
+        RiskWeight(annotation, annotator, weight, risks.variants[variant])
+        for annotation, annotator, weight, variant in zip(
+            risks.annotation.tolist(),
+            risks.annotator.tolist(),
+            risks.weight.tolist(),
+            risks.variant.tolist(),
+            strict=True,
+        )
+    ]
+
+
+def risk_columns(
+    annotations: AnnotationColumns, annotators: Iterable[AnnotatorFacts], settings: SamplingSettings
+) -> RiskColumns:
+    """`risk_weights` column-wise."""
+    order = np.argsort(annotations.annotation, kind="stable")
+    annotation, annotator = annotations.annotation[order], annotations.annotator[order]
+    times, first = annotations.lead_time[order], annotations.is_first_task[order]
+    people, who = np.unique(annotator, return_inverse=True)
+    known = ~np.isnan(times)
+    # Per annotator with a lead time: the median of their own, and of everyone else's.
+    timed = np.unique(who[known])
+    own_limit = np.full(len(people), np.nan)
+    peer_limit = np.full(len(people), np.nan)
+    for person in timed.tolist():
+        mine = known & (who == person)
+        own_limit[person] = settings.fast_factor * float(np.median(times[mine]))
+        if len(timed) > 1:
+            peer_limit[person] = settings.fast_factor * float(np.median(times[known & ~mine]))
     by_annotator = {facts.annotator: facts for facts in annotators}
-    lead_times: dict[int, list[float]] = defaultdict(list)
-    for facts in annotations:
-        if facts.lead_time is not None:
-            lead_times[facts.annotator].append(facts.lead_time)
-    own_median = {annotator: _median(times) for annotator, times in lead_times.items()}
-    everyone = np.array([time for times in lead_times.values() for time in times], dtype=float)
-    owners = np.repeat(np.arange(len(lead_times)), [len(times) for times in lead_times.values()])
-    peer_median = {
-        annotator: float(np.median(everyone[owners != position])) if len(lead_times) > 1 else None
-        for position, annotator in enumerate(lead_times)
-    }
-    annotator_risks = {
-        annotator: annotator_risk(by_annotator.get(annotator, AnnotatorFacts(annotator)), settings)
-        for annotator in {facts.annotator for facts in annotations}
-    }
-    # "Fast" for every annotation at once: a missing lead time or median is NaN, and NaN is never below a limit.
-    ordered = sorted(annotations, key=lambda item: item.annotation)
-    times = np.array([np.nan if facts.lead_time is None else facts.lead_time for facts in ordered], dtype=float)
-    own_limit = np.array([_limit(own_median.get(facts.annotator), settings) for facts in ordered], dtype=float)
-    peer_limit = np.array([_limit(peer_median.get(facts.annotator), settings) for facts in ordered], dtype=float)
-    # Each annotation takes one of at most four variants of its annotator's risk: fast or not against each norm.
-    variants: dict[tuple[int, bool, bool], tuple[float, tuple[str, ...]]] = {}
-    weights = []
-    for facts, faster_than_own, faster_than_peers in zip(
-        ordered, (times < own_limit).tolist(), (times < peer_limit).tolist(), strict=True
-    ):
-        key = (facts.annotator, faster_than_own, faster_than_peers)
-        variant = variants.get(key)
-        if variant is None:
-            variant = variants[key] = _fast_variant(
-                annotator_risks[facts.annotator], faster_than_own, faster_than_peers, settings
-            )
-        weights.append(RiskWeight(facts.annotation, facts.annotator, *variant))
-    return weights
-
-
-def _limit(median: float | None, settings: SamplingSettings) -> float:
-    return np.nan if median is None else settings.fast_factor * median
+    risks = [annotator_risk(by_annotator.get(person, AnnotatorFacts(person)), settings) for person in people.tolist()]
+    # Each annotation takes one of four variants of its annotator's risk: fast or not against each norm.
+    # NaN (no lead time, no median) is never below a limit.
+    faster_than_own = times < own_limit[who]
+    faster_than_peers = times < peer_limit[who]
+    variant = who * 4 + faster_than_own * 2 + faster_than_peers
+    variants = [
+        _fast_variant(risk, bool(own), bool(peers), settings)
+        for risk in risks
+        for own in (False, True)
+        for peers in (False, True)
+    ]
+    weights = np.array([weight for weight, _ in variants], dtype=float)
+    return RiskColumns(annotation, annotator, weights[variant], variant, [reasons for _, reasons in variants], first)
 
 
 def _fast_variant(
@@ -194,7 +232,7 @@ def weighted_sample_without_replacement(
 
     Efraimidis-Spirakis: key = u ** (1 / w), keep the largest keys; compared in log space for stability.
     """
-    if size <= 0 or not weights:
+    if size <= 0 or not len(weights):
         return []
     values = np.asarray(weights, dtype=float)
     if np.any(values <= 0):
@@ -212,56 +250,71 @@ def draw_sample(
     seed: int,
 ) -> Sample:
     """The QA sample of a batch: first tasks in full, a minimum per annotator, then the base rate; deterministic."""
-    weights = risk_weights(annotations, annotators, settings)
+    return draw_sample_columns(AnnotationColumns.from_facts(annotations), annotators, settings, seed)
+
+
+def draw_sample_columns(
+    annotations: AnnotationColumns, annotators: Iterable[AnnotatorFacts], settings: SamplingSettings, seed: int
+) -> Sample:
+    """`draw_sample` of annotations given column-wise."""
+    risks = risk_columns(annotations, annotators, settings)
     generator = np.random.default_rng(seed)
-    target = math.ceil(settings.rate * len(weights) - 1e-9)
-    first = {facts.annotation for facts in annotations if facts.is_first_task}
-    chosen: dict[int, str] = {weight.annotation: FIRST_TASKS for weight in weights if weight.annotation in first}
+    target = math.ceil(settings.rate * len(risks.annotation) - 1e-9)
+    layer = np.where(risks.is_first_task, 0, -1)  # per annotation: its layer in LAYERS, -1 while not drawn
 
     # One generator for the whole draw, annotators in id order, so the draw is reproducible.
-    by_annotator: dict[int, list[int]] = defaultdict(list)
-    for position, weight in enumerate(weights):
-        by_annotator[weight.annotator].append(position)
-    for annotator in sorted(by_annotator):
-        positions = by_annotator[annotator]
-        missing = settings.min_per_annotator - sum(weights[position].annotation in chosen for position in positions)
-        remaining = [position for position in positions if weights[position].annotation not in chosen]
-        picked = weighted_sample_without_replacement([weights[p].weight for p in remaining], missing, generator)
-        for index in picked:
-            chosen[weights[remaining[index]].annotation] = ANNOTATOR_MINIMUM
+    people, who = np.unique(risks.annotator, return_inverse=True)
+    grouped = np.argsort(who, kind="stable")
+    bounds = np.r_[0, np.cumsum(np.bincount(who, minlength=len(people)))]
+    for person in range(len(people)):
+        positions = grouped[bounds[person] : bounds[person + 1]]
+        missing = settings.min_per_annotator - int(np.count_nonzero(layer[positions] >= 0))
+        remaining = positions[layer[positions] < 0]
+        picked = weighted_sample_without_replacement(risks.weight[remaining], missing, generator)
+        layer[remaining[picked]] = 1
 
-    remaining = [position for position, weight in enumerate(weights) if weight.annotation not in chosen]
+    remaining = np.flatnonzero(layer < 0)
     picked = weighted_sample_without_replacement(
-        [weights[p].weight for p in remaining], target - len(chosen), generator
+        risks.weight[remaining], target - int(np.count_nonzero(layer >= 0)), generator
     )
-    for index in picked:
-        chosen[weights[remaining[index]].annotation] = BASE_RATE
+    layer[remaining[picked]] = 2
 
-    items = [
-        SampledAnnotation(
-            weight.annotation, weight.annotator, weight.weight, (chosen[weight.annotation], *weight.reasons)
+    drawn = np.flatnonzero(layer >= 0)
+    reasons = {}  # (layer, variant) → the item's reasons: few distinct ones
+    items = []
+    for position, annotation, annotator, weight, drawn_layer, variant in zip(
+        drawn.tolist(),
+        risks.annotation[drawn].tolist(),
+        risks.annotator[drawn].tolist(),
+        risks.weight[drawn].tolist(),
+        layer[drawn].tolist(),
+        risks.variant[drawn].tolist(),
+        strict=True,
+    ):
+        key = (drawn_layer, variant)
+        if key not in reasons:
+            reasons[key] = (LAYERS[drawn_layer], *risks.reasons(position))
+        items.append(SampledAnnotation(annotation, annotator, weight, reasons[key]))
+    return Sample(items=items, target=target, annotators=summarise_columns(risks, layer >= 0))
+
+
+def summarise_columns(risks: RiskColumns, drawn: np.ndarray) -> list[AnnotatorWeight]:
+    """`summarise` of risk weights given column-wise, `drawn` marking the sampled annotations."""
+    people, who = np.unique(risks.annotator, return_inverse=True)
+    grouped = np.argsort(who, kind="stable")
+    bounds = np.r_[0, np.cumsum(np.bincount(who, minlength=len(people)))]
+    summary = []
+    for person, annotator in enumerate(people.tolist()):
+        positions = grouped[bounds[person] : bounds[person + 1]]
+        variants, first_seen = np.unique(risks.variant[positions], return_index=True)
+        seen = [risks.variants[variant] for variant in variants[np.argsort(first_seen)].tolist()]
+        summary.append(
+            AnnotatorWeight(
+                annotator=annotator,
+                annotations=len(positions),
+                mean_weight=float(np.mean(risks.weight[positions])),
+                reasons=tuple(dict.fromkeys(reason for reasons in seen for reason in reasons)),
+                sampled=int(np.count_nonzero(drawn[positions])),
+            )
         )
-        for weight in weights
-        if weight.annotation in chosen
-    ]
-    return Sample(items=items, target=target, annotators=summarise(weights, items))
-
-
-def summarise(weights: Sequence[RiskWeight], items: Sequence[SampledAnnotation] = ()) -> list[AnnotatorWeight]:
-    """Per annotator: annotations, mean risk weight, every risk signal seen, and how many were drawn."""
-    grouped: dict[int, list[RiskWeight]] = defaultdict(list)
-    for weight in weights:
-        grouped[weight.annotator].append(weight)
-    drawn: dict[int, int] = defaultdict(int)
-    for item in items:
-        drawn[item.annotator] += 1
-    return [
-        AnnotatorWeight(
-            annotator=annotator,
-            annotations=len(rows),
-            mean_weight=float(np.mean([row.weight for row in rows])),
-            reasons=tuple(dict.fromkeys(reason for row in rows for reason in row.reasons)),
-            sampled=drawn[annotator],
-        )
-        for annotator, rows in sorted(grouped.items())
-    ]
+    return summary

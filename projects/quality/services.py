@@ -20,8 +20,9 @@ from collections.abc import Callable, Hashable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime
+from functools import cached_property
 from itertools import combinations
-from typing import TYPE_CHECKING, NamedTuple, TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 import numpy as np
 from auditlog.context import auditlog_value, set_actor
@@ -54,14 +55,18 @@ from projects.quality import agreement as stats
 from projects.quality import agreement_bootstrap as boot
 from projects.quality.aggregation import (
     AnnotatorConfusion,
+    CodedRatings,
     DawidSkeneResult,
     ItemLabel,
-    dawid_skene_by_item,
-    majority_vote_by_item,
+    ItemLabels,
+    dawid_skene_table,
+    majority_vote_table,
+    sorted_labels,
 )
+from projects.quality.batch_labels import NO_ANSWER, BatchLabels
 from projects.quality.comparison import DEFAULT_MAX_RATING, LabelType, compare, control_answer, label_type
 from projects.quality.intervals import wilson_interval
-from projects.quality.sampling import AnnotationFacts, AnnotatorFacts, Sample, SamplingSettings, draw_sample
+from projects.quality.sampling import AnnotationColumns, AnnotatorFacts, Sample, SamplingSettings, draw_sample_columns
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser
@@ -137,16 +142,6 @@ def project_controls(project: LabelingProject) -> dict[str, Control]:
     return controls
 
 
-class LabeledRow(NamedTuple):
-    """One live annotation as the quality services read it; a named tuple, as a batch has a million of them."""
-
-    annotation: int
-    task: int
-    annotator: int
-    lead_time: float | None
-    answers: dict[str, Hashable]  # control name → answer (see comparison.control_answer)
-
-
 def _answers(result: list[dict], controls: dict[str, Control]) -> dict[str, Hashable]:
     answers = {}
     for control in controls.values():
@@ -156,17 +151,13 @@ def _answers(result: list[dict], controls: dict[str, Control]) -> dict[str, Hash
     return answers
 
 
-def _batch_rows(batch: Batch, controls: dict[str, Control]) -> list[LabeledRow]:
-    """The batch's live annotations (not deleted, not skipped, with an annotator), in id order."""
-    rows = Annotation.objects.filter(
+def _batch_labels(batch: Batch, controls: dict[str, Control]) -> BatchLabels:
+    """The batch's live annotations (not deleted, not skipped, with an annotator), column-wise in id order."""
+    annotations = Annotation.objects.filter(
         task__batch=batch, is_deleted=False, was_cancelled=False, annotator__isnull=False
     ).order_by("id")
-    return [
-        LabeledRow(annotation, task, annotator, lead_time, answers)
-        for (annotation, task, annotator, lead_time), answers in _with_answers(
-            rows, ("id", "task_id", "annotator_id", "lead_time"), controls
-        )
-    ]
+    rows = _with_answers(annotations, ("id", "task_id", "annotator_id", "lead_time"), controls)
+    return BatchLabels.from_rows(((*values, answers) for values, answers in rows), controls)
 
 
 # Where `comparison.control_answer` finds a control's answer, as SQL/JSON paths ($name: the control's name):
@@ -383,12 +374,6 @@ class AgreementFigure:
     reason: str | None = None
 
 
-def _ratings(rows: list[LabeledRow], control: Control) -> list[stats.Rating]:
-    # Marking no span is an answer too ("nothing to mark"); a missing choice or rating is not.
-    missing = frozenset() if control.kind is LabelType.SPANS else None
-    return [(row.task, row.annotator, row.answers.get(control.name, missing)) for row in rows]
-
-
 Statistic = tuple[str, Callable[[list], boot.WeightedStatistic]]
 # Per label type: (name, the statistic as a function of per-item draw counts). Its value is the statistic
 # with every item drawn once: the pure function's value (the tests hold them to it), without a second pass.
@@ -460,18 +445,18 @@ def compute_agreement(*, batch: Batch, resamples: int = 500, seed: int = 0) -> B
     controls = {
         name: control for name, control in project_controls(batch.project).items() if control.kind in PASS_KINDS
     }
-    return _compute_agreement(batch, controls, _batch_rows(batch, controls), resamples, seed)
+    return _compute_agreement(batch, controls, _batch_labels(batch, controls), resamples, seed)
 
 
 def _compute_agreement(
-    batch: Batch, controls: dict[str, Control], rows: list[LabeledRow], resamples: int, seed: int
+    batch: Batch, controls: dict[str, Control], labels: BatchLabels, resamples: int, seed: int
 ) -> BatchAgreement:
-    names = annotator_names({row.annotator for row in rows})
+    names = annotator_names(np.unique(labels.annotator).tolist())
     figures: list[AgreementFigure] = []
     # The bootstrap multiplies many small matrices: BLAS threads only add their start-up cost to each.
     with threadpool_limits(limits=1, user_api="blas"):
         for name, control in controls.items():
-            figures.extend(_control_figures(batch, name, control, rows, names, resamples, seed))
+            figures.extend(_control_figures(batch, name, control, labels, names, resamples, seed))
     return BatchAgreement(batch=batch.pk, figures=figures)
 
 
@@ -479,13 +464,13 @@ def _control_figures(
     batch: Batch,
     name: str,
     control: Control,
-    rows: list[LabeledRow],
+    labels: BatchLabels,
     names: dict[int, AnnotatorName],
     resamples: int,
     seed: int,
 ) -> list[AgreementFigure]:
     """One control's figures: over the batch, per vendor, per annotator pair."""
-    by_item = stats.latest_ratings(_ratings(rows, control))
+    by_item = _latest_labels(labels, control)
     items = [list(by_annotator.values()) for by_annotator in by_item.values()]
     figures = _figures("batch", batch.name, name, MULTI_RATER[control.kind], items, resamples, seed)
     vendors = sorted({who.vendor_name for who in names.values()})
@@ -505,6 +490,17 @@ def _control_figures(
         figures.extend(_figures("vendor", vendor, name, [primary], within, resamples, seed))
     figures.extend(_pair_figures(name, control, by_item, _sorted_by_username(names), names, resamples, seed))
     return figures
+
+
+def _latest_labels(labels: BatchLabels, control: Control) -> dict[int, dict[int, Hashable]]:
+    """Task → annotator → their latest label on the control, as `agreement.latest_ratings` gives it."""
+    answers = labels.answers[control.name]
+    if control.kind is not LabelType.SPANS:
+        return labels.latest(control.name).by_item(answers.values)
+    # Marking no span is an answer too ("nothing to mark"); a missing choice or rating is not.
+    given = [frozenset() if code == NO_ANSWER else answers.values[code] for code in answers.codes.tolist()]
+    ratings = zip(labels.task.tolist(), labels.annotator.tolist(), given, strict=True)
+    return stats.latest_ratings(ratings)
 
 
 def _sorted_by_username(names: dict[int, AnnotatorName]) -> list[int]:
@@ -574,10 +570,24 @@ def _pair_figures(
 class ControlAggregation:
     control: str
     method: str  # the method for items without gold or adjudication: "dawid_skene" or "majority"
-    majority: list[ItemLabel]
+    majority_table: ItemLabels
     dawid_skene: DawidSkeneResult | None
-    consensus: dict[int, ItemLabel]  # task → the label the consensus rests on (before gold and adjudication)
     confusions: dict[int, AnnotatorConfusion]  # annotator → confusion matrix against the consensus
+
+    @property
+    def consensus_table(self) -> ItemLabels:
+        """Per task, the label the consensus rests on (before gold and adjudication), column-wise."""
+        return self.dawid_skene.table if self.dawid_skene is not None else self.majority_table
+
+    @cached_property
+    def majority(self) -> list[ItemLabel]:
+        return self.majority_table.item_labels()
+
+    @cached_property
+    def consensus(self) -> dict[int, ItemLabel]:
+        """Task → the label the consensus rests on (before gold and adjudication)."""
+        items = self.dawid_skene.items if self.dawid_skene is not None else self.majority
+        return {item.item: item for item in items}
 
 
 @dataclass(frozen=True)
@@ -600,108 +610,137 @@ def _empirical_confusion(annotator: int, ratings: list[stats.Rating], truth: dic
     return AnnotatorConfusion(annotator, labels, matrix)
 
 
-def _aggregate_control(ratings: list[stats.Rating], gold: dict[int, Hashable], name: str) -> ControlAggregation:
-    by_item = stats.latest_ratings(ratings)
-    majority = majority_vote_by_item(by_item)
-    annotators = {annotator for by_annotator in by_item.values() for annotator in by_annotator}
-    overlapping = any(len(by_annotator) >= 2 for by_annotator in by_item.values())
-    result = dawid_skene_by_item(by_item, gold=gold) if len(annotators) >= 2 and overlapping else None
-    if result is not None:
-        consensus = {item.item: item for item in result.items}
-        confusions = dict(result.confusions)
-        method = ItemConsensus.Method.DAWID_SKENE
-    else:
-        consensus = {item.item: item for item in majority}
-        truth = {item.item: item.label for item in majority if item.label is not None}
-        confusions = {annotator: _empirical_confusion(annotator, ratings, truth) for annotator in annotators}
-        method = ItemConsensus.Method.MAJORITY
-    return ControlAggregation(name, method, majority, result, consensus, confusions)
+def _aggregate_control(labels: BatchLabels, name: str, gold: dict[int, Hashable]) -> ControlAggregation:
+    answers = labels.answers[name]
+    latest = labels.latest(name)
+    # Items in first-seen order, as `agreement.latest_ratings` lists them, each with one rating at least.
+    starts = np.flatnonzero(np.r_[True, latest.task[1:] != latest.task[:-1]]) if len(latest.task) else latest.task
+    item_ids = latest.task[starts].tolist()
+    gold = {task: label for task, label in gold.items() if label is not None}
+    rated_gold = [gold[task] for task in item_ids if task in gold]
+    values = sorted_labels({*(answers.values[code] for code in np.unique(latest.codes).tolist()), *rated_gold})
+    position = {label: index for index, label in enumerate(values)}
+    annotator_ids, annotator_codes = np.unique(latest.annotator, return_inverse=True)
+    ratings = CodedRatings(
+        item_ids=item_ids,
+        annotator_ids=annotator_ids.tolist(),
+        label_values=values,
+        items=np.cumsum(np.r_[False, latest.task[1:] != latest.task[:-1]]).astype(np.int64)[: len(latest.task)],
+        annotators=annotator_codes.astype(np.int64),
+        labels=np.array([position[value] for value in answers.values], dtype=np.int64)[latest.codes]
+        if len(answers.values)
+        else latest.codes,
+    )
+    majority = majority_vote_table(ratings)
+    overlapping = len(item_ids) < len(latest.task)
+    if len(annotator_ids) >= 2 and overlapping:
+        gold_codes = np.array([position[gold[task]] if task in gold else -1 for task in item_ids], dtype=np.int64)
+        result = dawid_skene_table(ratings, gold_codes)
+        return ControlAggregation(name, ItemConsensus.Method.DAWID_SKENE, majority, result, dict(result.confusions))
+    winners, _ = majority.winners()
+    truth = {task: values[code] for task, code in zip(item_ids, winners.tolist(), strict=True) if code >= 0}
+    given = [None if code == NO_ANSWER else answers.values[code] for code in answers.codes.tolist()]
+    every_rating = list(zip(labels.task.tolist(), labels.annotator.tolist(), given, strict=True))
+    confusions = {
+        annotator: _empirical_confusion(annotator, every_rating, truth) for annotator in annotator_ids.tolist()
+    }
+    return ControlAggregation(name, ItemConsensus.Method.MAJORITY, majority, None, confusions)
 
 
-@dataclass(slots=True)
-class ConsensusRow:
-    """What `aggregate_batch` stores as one ItemConsensus row (without a model instance per row)."""
+@dataclass(frozen=True)
+class ConsensusRows:
+    """What `aggregate_batch` stores for one control, column-wise: an ItemConsensus row per task, in task order."""
 
-    task_id: int
     control_name: str
-    method: str
-    label: object
-    confidence: float
-    probabilities: dict[str, float]
-    ratings: int
-    needs_adjudication: bool
+    task: list[int]
+    method: list[str]
+    label: list[str]  # JSON text
+    confidence: list[float]
+    probabilities: list[str]  # JSON text
+    ratings: list[int]
+    needs_adjudication: list[bool]
+
+    def __len__(self) -> int:
+        return len(self.task)
 
 
-def _aggregate(batch: Batch, rows: list[LabeledRow] | None = None) -> tuple[BatchAggregation, list[ConsensusRow]]:
-    """The batch's consensus; `rows` are its live annotations when the caller has loaded them already."""
+def _consensus_rows(
+    name: str, aggregation: ControlAggregation, gold: dict[int, Hashable], adjudicated: dict[int, object]
+) -> ConsensusRows:
+    table = aggregation.consensus_table
+    item_ids = np.asarray(table.item_ids, dtype=np.int64)
+    tasks = np.union1d(item_ids, np.fromiter(adjudicated, dtype=np.int64, count=len(adjudicated)))
+    by_id = np.argsort(item_ids)
+    found = np.searchsorted(item_ids[by_id], tasks)
+    found = np.where(found < len(item_ids), found, 0)
+    in_table = (item_ids[by_id][found] == tasks) if len(item_ids) else np.zeros(len(tasks), dtype=bool)
+    item = np.where(in_table, by_id[found] if len(item_ids) else 0, -1)
+    codes, top = table.winners()
+    codes, top = np.append(codes, -1)[item], np.append(top, 0.0)[item]  # -1: an item no one rated
+    ratings = np.append(table.ratings, 0)[item].tolist()
+    probabilities = _probabilities_json(table, item)
+    label_json = [json.dumps(_json_label(label)) for label in table.labels]
+    methods, labels, confidences, needs = [], [], [], []
+    for task, code, confidence in zip(tasks.tolist(), codes.tolist(), top.tolist(), strict=True):
+        if task in adjudicated:
+            methods.append(ItemConsensus.Method.ADJUDICATION.value)
+            labels.append(json.dumps(adjudicated[task]))
+            confidences.append(1.0)
+            needs.append(False)
+        elif task in gold:
+            methods.append(ItemConsensus.Method.GOLD.value)
+            labels.append(json.dumps(_json_label(gold[task])))
+            confidences.append(1.0)
+            needs.append(False)
+        else:
+            methods.append(str(aggregation.method))
+            labels.append("null" if code < 0 else label_json[code])
+            confidences.append(min(1.0, max(0.0, confidence)))
+            needs.append(code < 0 or confidence < ADJUDICATION_CONFIDENCE)
+    return ConsensusRows(name, tasks.tolist(), methods, labels, confidences, probabilities, ratings, needs)
+
+
+def _probabilities_json(table: ItemLabels, item: np.ndarray) -> list[str]:
+    """Each row's label → probability as JSON text; `item` is the row's item in the table, -1 for none."""
+    keys = [json.dumps(_label_key(label)) for label in table.labels]
+    rows = table.probabilities.tolist()
+    if table.voted_only:
+        return [
+            "{}"
+            if position < 0
+            else "{" + ", ".join(f"{key}: {p!r}" for key, p in zip(keys, rows[position], strict=True) if p > 0) + "}"
+            for position in item.tolist()
+        ]
+    template = "{" + ", ".join(f"{key.replace('%', '%%')}: %r" for key in keys) + "}"
+    return ["{}" if position < 0 else template % tuple(rows[position]) for position in item.tolist()]
+
+
+def _aggregate(batch: Batch, labels: BatchLabels | None = None) -> tuple[BatchAggregation, list[ConsensusRows]]:
+    """The batch's consensus; `labels` are its live annotations when the caller has loaded them already."""
     controls = {
         name: control for name, control in project_controls(batch.project).items() if control.kind in AGGREGATED_TYPES
     }
-    if rows is None:
-        rows = _batch_rows(batch, controls)
+    if labels is None:
+        labels = _batch_labels(batch, controls)
     gold = _gold_answers(Task.objects.filter(batch=batch), controls)
-    adjudicated: dict[tuple[int, str], object] = {}
+    adjudicated: dict[str, dict[int, object]] = defaultdict(dict)
     for task, control_name, label in (
         Adjudication.objects.filter(task__batch=batch)
         .order_by("created_at", "id")
         .values_list("task_id", "control_name", "label")
     ):
-        adjudicated[(task, control_name)] = label
+        adjudicated[control_name][task] = label
     results: dict[str, ControlAggregation] = {}
-    consensus_rows: list[ConsensusRow] = []
+    consensus_rows: list[ConsensusRows] = []
     for name in controls:
-        ratings = _ratings(rows, controls[name])
         control_gold = {task: answers[name] for task, answers in gold.items() if name in answers}
-        aggregation = _aggregate_control(ratings, control_gold, name)
-        results[name] = aggregation
-        tasks = set(aggregation.consensus) | {task for task, control_name in adjudicated if control_name == name}
-        keys: dict[Hashable, str] = {}  # label → its key in `probabilities`: few labels, many items
-        for task in sorted(tasks):
-            item = aggregation.consensus.get(task)
-            ratings_count = item.ratings if item else 0
-            probabilities = {}
-            if item:
-                for label, value in item.probabilities.items():
-                    key = keys.get(label)
-                    if key is None:
-                        key = keys[label] = _label_key(label)
-                    probabilities[key] = value
-            if (task, name) in adjudicated:
-                method, label, confidence, needs = (
-                    ItemConsensus.Method.ADJUDICATION,
-                    adjudicated[(task, name)],
-                    1.0,
-                    False,
-                )
-            elif task in control_gold:
-                method, label, confidence, needs = (
-                    ItemConsensus.Method.GOLD,
-                    _json_label(control_gold[task]),
-                    1.0,
-                    False,
-                )
-            else:
-                method = aggregation.method
-                label = None if item.label is None else _json_label(item.label)
-                confidence = min(1.0, max(0.0, item.confidence))
-                needs = item.label is None or item.confidence < ADJUDICATION_CONFIDENCE
-            consensus_rows.append(
-                ConsensusRow(
-                    task_id=task,
-                    control_name=name,
-                    method=method,
-                    label=label,
-                    confidence=confidence,
-                    probabilities=probabilities,
-                    ratings=ratings_count,
-                    needs_adjudication=needs,
-                )
-            )
+        results[name] = _aggregate_control(labels, name, control_gold)
+        consensus_rows.append(_consensus_rows(name, results[name], control_gold, adjudicated[name]))
     summary = BatchAggregation(
         batch=batch.pk,
         controls=results,
-        needs_adjudication=sum(row.needs_adjudication for row in consensus_rows),
-        consensus_rows=len(consensus_rows),
+        needs_adjudication=sum(sum(rows.needs_adjudication) for rows in consensus_rows),
+        consensus_rows=sum(len(rows) for rows in consensus_rows),
     )
     return summary, consensus_rows
 
@@ -727,38 +766,93 @@ def aggregate_batch(*, batch: Batch) -> BatchAggregation:
 CONSENSUS_FIELDS = ("method", "label", "confidence", "probabilities", "ratings", "needs_adjudication", "computed_at")
 
 
-def _store_consensus(batch: Batch, consensus_rows: list[ConsensusRow]) -> None:
+def _store_consensus(batch: Batch, consensus_rows: list[ConsensusRows]) -> None:
+    now = timezone.now()
     with transaction.atomic():
-        keep = {(row.task_id, row.control_name) for row in consensus_rows}
-        stored = ItemConsensus.objects.filter(task__batch=batch).values_list("id", "task_id", "control_name")
-        stale = [pk for pk, task, control_name in stored if (task, control_name) not in keep]
-        ItemConsensus.objects.filter(pk__in=stale).delete()
+        stored = list(ItemConsensus.objects.filter(task__batch=batch).values_list("id", "task_id", "control_name"))
+        if stored:
+            keep = {(task, rows.control_name) for rows in consensus_rows for task in rows.task}
+            stale = [pk for pk, task, control_name in stored if (task, control_name) not in keep]
+            ItemConsensus.objects.filter(pk__in=stale).delete()
         if connection.vendor == "postgresql":
-            _upsert_consensus_by_copy(consensus_rows, timezone.now(), first_time=not stored)
+            _upsert_consensus_by_copy(_consensus_copy_text(consensus_rows, now), first_time=not stored)
             return
         ItemConsensus.objects.bulk_create(
-            [ItemConsensus(**{name: getattr(row, name) for name in ConsensusRow.__slots__}) for row in consensus_rows],
+            [
+                ItemConsensus(
+                    task_id=task,
+                    control_name=rows.control_name,
+                    method=method,
+                    label=json.loads(label),
+                    confidence=confidence,
+                    probabilities=json.loads(probabilities),
+                    ratings=ratings,
+                    needs_adjudication=needs,
+                    computed_at=now,
+                )
+                for rows in consensus_rows
+                for task, method, label, confidence, probabilities, ratings, needs in zip(
+                    rows.task,
+                    rows.method,
+                    rows.label,
+                    rows.confidence,
+                    rows.probabilities,
+                    rows.ratings,
+                    rows.needs_adjudication,
+                    strict=True,
+                )
+            ],
             batch_size=1000,
             update_conflicts=True,
             unique_fields=["task", "control_name"],
-            update_fields=list(CONSENSUS_FIELDS[:-1]),
+            update_fields=list(CONSENSUS_FIELDS),
         )
-        # bulk_create does not run auto_now.
-        ItemConsensus.objects.filter(task__batch=batch).update(computed_at=timezone.now())
 
 
-def _copy_rows(cursor, table: str, columns: list[str], rows: Iterable[tuple]) -> None:
-    """Write rows into a PostgreSQL table with COPY: a batch's hundred thousand rows in a fraction of a second."""
+def _copy_text(value: str) -> str:
+    """A text field as COPY's text format reads it: backslash is its escape character (JSON escapes the rest)."""
+    return value.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+
+
+def _consensus_copy_text(consensus_rows: list[ConsensusRows], now: datetime) -> str:
+    """The rows in COPY's text format, columns as CONSENSUS_COLUMNS: built as one string, not a call per row."""
+    moment = now.isoformat()
+    flag = {True: "t", False: "f"}
+    lines = []
+    for rows in consensus_rows:
+        control = _copy_text(rows.control_name)
+        lines.extend(
+            f"{task}\t{control}\t{method}\t{_copy_text(label)}\t{confidence!r}\t{_copy_text(probabilities)}\t"
+            f"{ratings}\t{flag[needs]}\t{moment}\n"
+            for task, method, label, confidence, probabilities, ratings, needs in zip(
+                rows.task,
+                rows.method,
+                rows.label,
+                rows.confidence,
+                rows.probabilities,
+                rows.ratings,
+                rows.needs_adjudication,
+                strict=True,
+            )
+        )
+    return "".join(lines)
+
+
+def _copy_rows(cursor, table: str, columns: list[str], rows: Iterable[tuple] | str) -> None:
+    """Write rows into a PostgreSQL table with COPY: tuples, or text already in COPY's text format."""
     statement = pg_sql.SQL("COPY {} ({}) FROM STDIN").format(
         pg_sql.Identifier(table), pg_sql.SQL(", ").join(map(pg_sql.Identifier, columns))
     )
     with cursor.copy(statement) as copy:
+        if isinstance(rows, str):
+            copy.write(rows)
+            return
         for row in rows:
             copy.write_row(row)
 
 
-def _upsert_consensus_by_copy(consensus_rows: list[ConsensusRow], now: datetime, *, first_time: bool) -> None:
-    """`bulk_create(update_conflicts=True)` of consensus rows with COPY.
+def _upsert_consensus_by_copy(text: str, *, first_time: bool) -> None:
+    """`bulk_create(update_conflicts=True)` of consensus rows (COPY text) with COPY.
 
     The batch's first consensus goes straight into the table; otherwise, or when a concurrent writer got
     there first, through a temporary table and INSERT ... ON CONFLICT DO UPDATE.
@@ -768,24 +862,10 @@ def _upsert_consensus_by_copy(consensus_rows: list[ConsensusRow], now: datetime,
     columns = [meta.get_field(name).column for name in fields]
     table, staging = pg_sql.Identifier(meta.db_table), pg_sql.Identifier("annotate_consensus_staging")
     column_list = pg_sql.SQL(", ").join(map(pg_sql.Identifier, columns))
-    rows = [
-        (
-            row.task_id,
-            row.control_name,
-            row.method,
-            json.dumps(row.label),
-            row.confidence,
-            json.dumps(row.probabilities),
-            row.ratings,
-            row.needs_adjudication,
-            now,
-        )
-        for row in consensus_rows
-    ]
     if first_time:
         try:
             with transaction.atomic(), connection.cursor() as cursor:
-                _copy_rows(cursor.cursor, meta.db_table, columns, rows)
+                _copy_rows(cursor.cursor, meta.db_table, columns, text)
             return
         except IntegrityError:
             pass
@@ -796,7 +876,7 @@ def _upsert_consensus_by_copy(consensus_rows: list[ConsensusRow], now: datetime,
                 staging, column_list, table
             )
         )
-        _copy_rows(raw, "annotate_consensus_staging", columns, rows)
+        _copy_rows(raw, "annotate_consensus_staging", columns, text)
         updates = pg_sql.SQL(", ").join(
             pg_sql.SQL("{0} = EXCLUDED.{0}").format(pg_sql.Identifier(meta.get_field(name).column))
             for name in CONSENSUS_FIELDS
@@ -817,18 +897,29 @@ def _upsert_consensus_by_copy(consensus_rows: list[ConsensusRow], now: datetime,
         raw.execute(pg_sql.SQL("DROP TABLE {}").format(staging))
 
 
-def consensus_agreement(aggregation: BatchAggregation, rows: list[LabeledRow]) -> dict[int, tuple[int, int]]:
+def consensus_agreement(aggregation: BatchAggregation, labels: BatchLabels) -> dict[int, tuple[int, int]]:
     """Per annotator: (labels equal to the consensus label, labels on items with a consensus label)."""
-    tallies: dict[int, list[int]] = defaultdict(lambda: [0, 0])
+    annotators, who = np.unique(labels.annotator, return_inverse=True)
+    agreed = np.zeros(len(annotators), dtype=np.int64)
+    total = np.zeros(len(annotators), dtype=np.int64)
     for name, control in aggregation.controls.items():
-        for row in rows:
-            answer = row.answers.get(name)
-            item = control.consensus.get(row.task)
-            if answer is None or item is None or item.label is None:
-                continue
-            tallies[row.annotator][1] += 1
-            tallies[row.annotator][0] += answer == item.label
-    return {annotator: (agreed, total) for annotator, (agreed, total) in tallies.items()}
+        table = control.consensus_table
+        if not len(table.item_ids):
+            continue
+        answers = labels.answers[name]
+        # Each answer as a position in the table's labels (-2: a label the consensus never weighed, never equal).
+        position = {label: index for index, label in enumerate(table.labels)}
+        answer_position = np.array([position.get(value, -2) for value in answers.values] + [-2], dtype=np.int64)
+        item_ids = np.asarray(table.item_ids, dtype=np.int64)
+        by_id = np.argsort(item_ids)
+        found = np.minimum(np.searchsorted(item_ids[by_id], labels.task), len(item_ids) - 1)
+        winners, _ = table.winners()
+        consensus = np.where(item_ids[by_id][found] == labels.task, winners[by_id[found]], -1)
+        counted = (answers.codes != NO_ANSWER) & (consensus >= 0)
+        total += np.bincount(who[counted], minlength=len(annotators))
+        same = counted & (answer_position[answers.codes] == consensus)
+        agreed += np.bincount(who[same], minlength=len(annotators))
+    return {int(annotators[index]): (int(agreed[index]), int(total[index])) for index in np.flatnonzero(total).tolist()}
 
 
 def annotator_consensus_agreement(*, batch: Batch) -> dict[int, float]:
@@ -836,7 +927,8 @@ def annotator_consensus_agreement(*, batch: Batch) -> dict[int, float]:
     controls = {
         name: control for name, control in project_controls(batch.project).items() if control.kind in AGGREGATED_TYPES
     }
-    tallies = consensus_agreement(_aggregate(batch)[0], _batch_rows(batch, controls))
+    labels = _batch_labels(batch, controls)
+    tallies = consensus_agreement(_aggregate(batch, labels)[0], labels)
     return {annotator: agreed / total for annotator, (agreed, total) in tallies.items() if total}
 
 
@@ -880,13 +972,13 @@ def plan_qa_sample(*, batch: Batch, seed: int, settings: SamplingSettings | None
     controls = {
         name: control for name, control in project_controls(batch.project).items() if control.kind in AGGREGATED_TYPES
     }
-    rows = _batch_rows(batch, controls)
-    annotators = {row.annotator for row in rows}
+    labels = _batch_labels(batch, controls)
+    annotators = set(np.unique(labels.annotator).tolist())
     return _plan_qa_sample(
         seed=seed,
         settings=settings,
-        rows=rows,
-        aggregation=_aggregate(batch, rows)[0],
+        labels=labels,
+        aggregation=_aggregate(batch, labels)[0],
         gold_scores=score_gold(project=batch.project),
         first=_first_task_annotations(batch, annotators, settings.first_tasks_in_full),
     )
@@ -896,14 +988,13 @@ def _plan_qa_sample(
     *,
     seed: int,
     settings: SamplingSettings,
-    rows: list[LabeledRow],
+    labels: BatchLabels,
     aggregation: BatchAggregation,
     gold_scores: list[GoldScore],
     first: set[int],
 ) -> Sample:
-    agreement = consensus_agreement(aggregation, rows)
+    agreement = consensus_agreement(aggregation, labels)
     gold = {score.annotator: score for score in gold_scores if score.control == ALL_CONTROLS}
-    annotators = {row.annotator for row in rows}
     annotator_facts = [
         AnnotatorFacts(
             annotator=annotator,
@@ -914,12 +1005,15 @@ def _plan_qa_sample(
             else None,
             agreement_items=agreement.get(annotator, (0, 0))[1],
         )
-        for annotator in sorted(annotators)
+        for annotator in np.unique(labels.annotator).tolist()
     ]
-    annotation_facts = [
-        AnnotationFacts(row.annotation, row.annotator, row.lead_time, row.annotation in first) for row in rows
-    ]
-    return draw_sample(annotation_facts, annotator_facts, settings, seed)
+    annotations = AnnotationColumns(
+        annotation=labels.annotation,
+        annotator=labels.annotator,
+        lead_time=labels.lead_time,
+        is_first_task=np.isin(labels.annotation, np.fromiter(first, dtype=np.int64, count=len(first))),
+    )
+    return draw_sample_columns(annotations, annotator_facts, settings, seed)
 
 
 def draw_qa_sample(*, batch: Batch, seed: int, user: AbstractBaseUser | None) -> QASample:
@@ -948,16 +1042,16 @@ def _store_sample(
             if connection.vendor == "postgresql":
                 meta = QASampleItem._meta
                 fields = ("sample", "annotation", "reasons", "weight", "status")
+                reasons: dict[tuple[str, ...], str] = {}  # few distinct ones
+                for item in plan.items:
+                    if item.reasons not in reasons:
+                        reasons[item.reasons] = _copy_text(json.dumps(list(item.reasons)))
+                text = "".join(
+                    f"{sample.pk}\t{item.annotation}\t{reasons[item.reasons]}\t{item.weight!r}\t{pending}\n"
+                    for item in plan.items
+                )
                 with connection.cursor() as cursor:
-                    _copy_rows(
-                        cursor.cursor,
-                        meta.db_table,
-                        [meta.get_field(name).column for name in fields],
-                        (
-                            (sample.pk, item.annotation, json.dumps(list(item.reasons)), item.weight, pending)
-                            for item in plan.items
-                        ),
-                    )
+                    _copy_rows(cursor.cursor, meta.db_table, [meta.get_field(name).column for name in fields], text)
             else:
                 QASampleItem.objects.bulk_create(
                     [
@@ -1050,26 +1144,26 @@ def run_quality(
     first_tasks: dict[int, list[int]] = {}  # annotator → their first tasks' annotations, shared by the batches
     for batch in Batch.objects.filter(project=project).select_related("project").order_by("id"):
         with step("load"):
-            rows = _batch_rows(batch, controls)
+            labels = _batch_labels(batch, controls)
         with step("agreement"):
-            agreement = _compute_agreement(batch, controls, rows, resamples, seed)
+            agreement = _compute_agreement(batch, controls, labels, resamples, seed)
         with step("aggregation"):
-            aggregation, consensus_rows = _aggregate(batch, rows)
+            aggregation, consensus_rows = _aggregate(batch, labels)
         with step("consensus_write"):
             _store_consensus(batch, consensus_rows)
         with step("sample"):
             sample = QASample.objects.filter(batch=batch, seed=seed).first()
             if sample is None:
-                annotators = {row.annotator for row in rows}
+                annotators = set(np.unique(labels.annotator).tolist())
                 first_tasks.update(
                     _first_tasks_by_annotator(project.pk, annotators - first_tasks.keys(), settings.first_tasks_in_full)
                 )
                 first = {annotation for annotator in annotators for annotation in first_tasks.get(annotator, ())}
                 plan = _plan_qa_sample(
-                    seed=seed, settings=settings, rows=rows, aggregation=aggregation, gold_scores=gold, first=first
+                    seed=seed, settings=settings, labels=labels, aggregation=aggregation, gold_scores=gold, first=first
                 )
                 sample = _store_sample(batch, seed, user, settings, plan)
-        result = BatchQuality(batch.pk, len(rows), agreement, aggregation, sample)
+        result = BatchQuality(batch.pk, len(labels), agreement, aggregation, sample)
         results.append(result)
         if progress is not None:
             progress(result)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from projects.quality.aggregation import dawid_skene, majority_vote
+from projects.quality.aggregation import CodedRatings, dawid_skene, fit_dawid_skene, majority_vote
 
 # crowd-kit 1.4.2 still uses pandas arguments that pandas 3.1 deprecates (inplace=, copy=).
 pytestmark = pytest.mark.filterwarnings("ignore::pandas.errors.Pandas4Warning")
@@ -185,3 +185,55 @@ def test_dawid_skene_of_no_ratings_is_empty():
     result = dawid_skene([])
 
     assert (result.items, result.labels, result.confusions) == ([], (), {})
+
+
+# -- Dawid-Skene against crowd-kit's ----------------------------------------------------------------
+
+
+def crowd(seed: int, items: int, labels: int, annotators: int, per_item: int, gold_share: float):
+    """Coded ratings of a crowd of mixed skill (a spammer among them), and gold codes for a share of the items."""
+    generator = np.random.default_rng(seed)
+    truth = generator.choice(labels, size=items, p=np.arange(labels, 0, -1) / np.arange(labels, 0, -1).sum())
+    skill = generator.uniform(0.3, 0.95, size=annotators)
+    who = np.argsort(generator.random((items, annotators)), axis=1)[:, :per_item].ravel()
+    item_codes = np.repeat(np.arange(items), per_item)
+    right = generator.random(len(who)) < skill[who]
+    given = np.where(right, truth[item_codes], (truth[item_codes] + generator.integers(1, labels, len(who))) % labels)
+    given[who == 0] = 0  # annotator 0 always answers the first label
+    ratings = CodedRatings(
+        item_ids=list(range(items)),
+        annotator_ids=list(range(annotators)),
+        label_values=tuple(range(labels)),
+        items=item_codes,
+        annotators=who,
+        labels=given,
+    )
+    gold = np.where(generator.random(items) < gold_share, truth, -1)
+    return ratings, gold
+
+
+@pytest.mark.parametrize(
+    ("seed", "items", "labels", "annotators", "per_item", "gold_share"),
+    [(0, 2000, 3, 20, 3, 0.1), (1, 500, 2, 8, 5, 0.0), (2, 3000, 5, 50, 3, 0.05), (3, 300, 4, 6, 2, 0.3)],
+)
+def test_dawid_skene_equals_crowd_kits_on_the_same_ratings(seed, items, labels, annotators, per_item, gold_share):
+    import pandas as pd
+    from crowdkit.aggregation import DawidSkene
+
+    ratings, gold = crowd(seed, items, labels, annotators, per_item, gold_share)
+    frame = pd.DataFrame({"task": ratings.items, "worker": ratings.annotators, "label": ratings.labels})
+    true_labels = pd.Series(gold[gold >= 0], index=np.flatnonzero(gold >= 0), dtype="int64") if gold_share else None
+
+    ours = fit_dawid_skene(ratings, gold, max_iterations=100, tolerance=1e-5)
+    theirs = DawidSkene(n_iter=100, tol=1e-5).fit(frame, true_labels)
+
+    assert ours.iterations == len(theirs.loss_history_)
+    codes = range(labels)
+    probabilities = theirs.probas_.reindex(index=range(items), columns=codes).to_numpy()
+    np.testing.assert_allclose(ours.probabilities, probabilities, rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(ours.priors, theirs.priors_.reindex(codes).to_numpy(), rtol=1e-9, atol=1e-12)
+    errors = theirs.errors_.reindex(
+        index=pd.MultiIndex.from_product([range(annotators), codes], names=["worker", "label"]), columns=codes
+    )
+    expected = errors.fillna(0.0).to_numpy().reshape(annotators, labels, labels).transpose(0, 2, 1)
+    np.testing.assert_allclose(ours.confusions, expected, rtol=1e-9, atol=1e-12)

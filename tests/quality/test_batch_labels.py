@@ -1,0 +1,51 @@
+"""A batch's annotations column-wise: the latest answer per task and annotator, as `latest_ratings` keeps it."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from projects.quality.agreement import latest_ratings
+from projects.quality.batch_labels import BatchLabels
+
+
+def random_rows(seed: int, count: int) -> list[tuple]:
+    """Annotations in id order: few tasks and annotators, so re-labels and withdrawn answers (None) are common."""
+    generator = np.random.default_rng(seed)
+    rows = []
+    for annotation in range(1, count + 1):
+        answer = [None, "refund", "repair", "exchange"][generator.integers(4)]
+        lead_time = None if generator.random() < 0.1 else float(generator.integers(1, 100))
+        answers = {} if answer is None else {"scenario": answer}
+        rows.append((annotation, int(generator.integers(100, 110)), int(generator.integers(1, 5)), lead_time, answers))
+    return rows
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_latest_answers_are_those_of_latest_ratings_in_the_same_order(seed):
+    rows = random_rows(seed, 80)
+    labels = BatchLabels.from_rows(rows, ["scenario"])
+
+    latest = labels.latest("scenario").by_item(labels.answers["scenario"].values)
+
+    expected = latest_ratings((task, annotator, answers.get("scenario")) for _, task, annotator, _, answers in rows)
+    assert list(latest.items()) == list(expected.items())
+    assert [list(by_annotator) for by_annotator in latest.values()] == [list(a) for a in expected.values()]
+
+
+def test_columns_keep_the_annotations_order_and_unknown_lead_times_are_nan():
+    rows = [(1, 10, 7, 3.5, {"scenario": "refund"}), (2, 10, 8, None, {})]
+
+    labels = BatchLabels.from_rows(rows, ["scenario"])
+
+    assert labels.annotation.tolist() == [1, 2]
+    assert np.isnan(labels.lead_time[1])
+    assert labels.answers["scenario"].codes.tolist() == [0, -1]
+    assert labels.answers["scenario"].values == ("refund",)
+
+
+def test_no_annotations_no_answers():
+    labels = BatchLabels.from_rows([], ["scenario"])
+
+    assert len(labels) == 0
+    assert labels.latest("scenario").by_item() == {}
