@@ -19,7 +19,7 @@ from projects.ingest.services import import_tasks
 from projects.labeling.queries import batches_with_counts, projects_with_counts
 from projects.labelstudio.connections import TenancyRefused
 from projects.labelstudio.push import PushRefused
-from projects.models import Annotation, AnnotationVersion, Batch, LabelingProject, Task, TaskImport
+from projects.models import Annotation, AnnotationVersion, Annotator, Batch, LabelingProject, Task, TaskImport
 from projects.quality.rework import ReworkRefused
 from projects.quality.services import aggregate_batch, draw_qa_sample
 from projects.sla.dashboard import DEFAULT_HOURS_PER_DAY, batch_what_if, project_dashboard
@@ -261,13 +261,22 @@ class TaskAdmin(EstimatedCountAdmin):
     # Newest first by primary key: the model's ordering sorts on the project's name across a join,
     # seconds over millions of rows; this is a backward index scan.
     ordering = ["-pk"]
-    list_display = ["external_id", "project", "batch", "language", "is_gold", "status", "created_at"]
+    list_display = ["external_id", "project", "in_batch", "language", "is_gold", "status", "created_at"]
     list_filter = ["project", "language", "is_gold", "status"]
+    # Sorting a million tasks by a column whose every value is a filter choice takes seconds and shows
+    # nothing the filter doesn't; the filter counts them too.
+    sortable_by = ["external_id", "in_batch", "created_at"]
     # A batch's name shows its project's slug.
     list_select_related = ["project", "batch__project"]
     search_fields = ["external_id"]
     readonly_fields = ["task_import", "created_at"]
     raw_id_fields = ["batch"]
+
+    # By the batch's id, an index scan, where the batch's own ordering (project, due date, name) would
+    # sort every task.
+    @admin.display(description="batch", ordering="batch_id")
+    def in_batch(self, task: Task) -> Batch | None:
+        return task.batch
 
 
 @admin.register(TaskImport)
@@ -312,11 +321,32 @@ class AnnotationAdmin(EstimatedCountAdmin):
     # Newest first by primary key: the model's ordering sorts on the project's name across a join,
     # seconds over millions of rows; this is a backward index scan.
     ordering = ["-pk"]
-    list_display = ["id", "task", "annotator", "was_cancelled", "lead_time", "version", "is_deleted", "updated_at"]
+    list_display = [
+        "id",
+        "on_task",
+        "by_annotator",
+        "was_cancelled",
+        "lead_time",
+        "version",
+        "is_deleted",
+        "updated_at",
+    ]
     list_filter = ["is_deleted", "was_cancelled", "annotator__vendor"]
+    # Sorting millions of annotations by a yes/no column takes seconds and shows nothing its filter doesn't.
+    sortable_by = ["id", "on_task", "by_annotator", "lead_time", "version", "updated_at"]
     list_select_related = ["task__project", "annotator__user", "annotator__vendor"]
     raw_id_fields = ["task", "annotator"]
     inlines = [AnnotationVersionInline]
+
+    # Task and annotator sort by id, an index scan, where their own orderings (project name; vendor and
+    # username) would join and sort every annotation.
+    @admin.display(description="task", ordering="task_id")
+    def on_task(self, annotation: Annotation) -> Task:
+        return annotation.task
+
+    @admin.display(description="annotator", ordering="annotator_id")
+    def by_annotator(self, annotation: Annotation) -> Annotator | None:
+        return annotation.annotator
 
     def has_change_permission(self, request, obj=None) -> bool:
         # Annotations mirror Label Studio; they change there and come back through the pull.
