@@ -46,7 +46,8 @@ def _get(client, url: str) -> tuple[list[str], str]:
 
 def _analyze() -> None:
     with connection.cursor() as cursor:
-        cursor.execute("ANALYZE projects_task, projects_annotation")
+        for model in (Task, Annotation):
+            cursor.execute(f"ANALYZE {model._meta.db_table}")
 
 
 @pytest.mark.parametrize(
