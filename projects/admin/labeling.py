@@ -13,7 +13,7 @@ from django.utils.html import format_html
 
 from projects.admin.charts import progress_charts
 from projects.admin.dispatch import run_or_queue
-from projects.admin.pagination import EstimatedCountAdmin
+from projects.admin.pagination import LargeTableAdmin
 from projects.ingest.errors import ImportRefused
 from projects.ingest.services import import_tasks
 from projects.labeling.queries import batches_with_counts, projects_with_counts
@@ -257,15 +257,12 @@ class BatchAdmin(admin.ModelAdmin):
 
 
 @admin.register(Task)
-class TaskAdmin(EstimatedCountAdmin):
+class TaskAdmin(LargeTableAdmin):
     # Newest first by primary key: the model's ordering sorts on the project's name across a join,
     # seconds over millions of rows; this is a backward index scan.
     ordering = ["-pk"]
     list_display = ["external_id", "project", "in_batch", "language", "is_gold", "status", "created_at"]
     list_filter = ["project", "language", "is_gold", "status"]
-    # Sorting a million tasks by a column whose every value is a filter choice takes seconds and shows
-    # nothing the filter doesn't; the filter counts them too.
-    sortable_by = ["external_id", "in_batch", "created_at"]
     # A batch's name shows its project's slug.
     list_select_related = ["project", "batch__project"]
     search_fields = ["external_id"]
@@ -317,7 +314,7 @@ class AnnotationVersionInline(admin.TabularInline):
 
 
 @admin.register(Annotation)
-class AnnotationAdmin(EstimatedCountAdmin):
+class AnnotationAdmin(LargeTableAdmin):
     # Newest first by primary key: the model's ordering sorts on the project's name across a join,
     # seconds over millions of rows; this is a backward index scan.
     ordering = ["-pk"]
@@ -332,8 +329,6 @@ class AnnotationAdmin(EstimatedCountAdmin):
         "updated_at",
     ]
     list_filter = ["is_deleted", "was_cancelled", "annotator__vendor"]
-    # Sorting millions of annotations by a yes/no column takes seconds and shows nothing its filter doesn't.
-    sortable_by = ["id", "on_task", "by_annotator", "lead_time", "version", "updated_at"]
     list_select_related = ["task__project", "annotator__user", "annotator__vendor"]
     raw_id_fields = ["task", "annotator"]
     inlines = [AnnotationVersionInline]

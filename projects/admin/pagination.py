@@ -1,4 +1,4 @@
-"""Changelists over tables of millions of rows: an estimated count when unfiltered, deep pages by primary key."""
+"""Changelists over tables of millions of rows: an estimated count when unfiltered, pages by primary key."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from django.http import HttpRequest
 from django.utils.functional import cached_property
 
 
-class EstimatedCountPaginator(Paginator):
+class LargeTablePaginator(Paginator):
     """Counts an unfiltered list of a big table from the planner's estimate; every other list exactly.
 
     COUNT(*) over millions of rows costs more than the rest of the page. The estimate (pg_class.reltuples
@@ -38,13 +38,14 @@ class EstimatedCountPaginator(Paginator):
         return super().count
 
     def page(self, number: int | str) -> Page:
-        """A page; after the first, its primary keys are found before its rows (a deferred join).
+        """A page whose primary keys are found first, then its rows by key (a deferred join).
 
-        OFFSET walks every row it skips: over the primary key's index that is an index-only scan, where the
-        list's own query would join each skipped row to its project, batch, annotator and vendor first.
+        The keys' query sorts and skips narrow rows of one table (OFFSET over the primary key's index is an
+        index-only scan); the list's own query would first join every sorted or skipped row to its project,
+        batch, annotator and vendor and carry its JSON along. Seconds become tenths at millions of rows.
         """
         number = self.validate_number(number)
-        if number == 1 or not isinstance(self.object_list, QuerySet) or self.object_list.query.distinct:
+        if not isinstance(self.object_list, QuerySet) or self.object_list.query.distinct:
             return super().page(number)
         bottom = (number - 1) * self.per_page
         top = bottom + self.per_page
@@ -81,7 +82,7 @@ def _estimated_table_rows(queryset: QuerySet) -> int | None:
     return round(row[0])
 
 
-class EstimatedCountChangeList(ChangeList):
+class LargeTableChangeList(ChangeList):
     def get_results(self, request: HttpRequest) -> None:
         super().get_results(request)
         if self.paginator.estimated_count is not None:
@@ -89,14 +90,15 @@ class EstimatedCountChangeList(ChangeList):
             self.full_result_count = self.result_count
 
 
-class EstimatedCountAdmin(admin.ModelAdmin):
-    """A changelist over a table of millions of rows: estimated count when unfiltered, no second full count.
+class LargeTableAdmin(admin.ModelAdmin):
+    """A changelist over a table of millions of rows: estimated count when unfiltered, no second full count,
+    each page's keys found before its rows.
 
     Its pagination.html (admin/projects/<model>/pagination.html) includes admin/estimated_count_pagination.html.
     """
 
-    paginator = EstimatedCountPaginator
+    paginator = LargeTablePaginator
     show_full_result_count = False
 
     def get_changelist(self, request: HttpRequest, **kwargs) -> type[ChangeList]:
-        return EstimatedCountChangeList
+        return LargeTableChangeList

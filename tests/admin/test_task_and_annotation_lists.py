@@ -9,7 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from projects.admin.labeling import AnnotationAdmin, TaskAdmin
-from projects.admin.pagination import EstimatedCountPaginator
+from projects.admin.pagination import LargeTablePaginator
 from projects.models import Annotation, Task
 from tests.factories import AnnotationFactory, AnnotatorFactory, BatchFactory, LabelingProjectFactory, TaskFactory
 
@@ -99,7 +99,7 @@ def test_small_lists_are_counted_exactly(pm_client):
 
 @on_postgresql
 def test_a_big_unfiltered_list_shows_the_tables_estimated_size_without_counting(pm_client, monkeypatch):
-    monkeypatch.setattr(EstimatedCountPaginator, "exact_below", 1)
+    monkeypatch.setattr(LargeTablePaginator, "exact_below", 1)
     _make_labeled_batches(10)
     _analyze()
 
@@ -115,7 +115,7 @@ def test_a_big_unfiltered_list_shows_the_tables_estimated_size_without_counting(
 
 @on_postgresql
 def test_a_filtered_list_is_counted_exactly(pm_client, monkeypatch):
-    monkeypatch.setattr(EstimatedCountPaginator, "exact_below", 1)
+    monkeypatch.setattr(LargeTablePaginator, "exact_below", 1)
     _make_labeled_batches(10)
     _analyze()
     project = Task.objects.order_by("pk").first().project
@@ -129,7 +129,7 @@ def test_a_filtered_list_is_counted_exactly(pm_client, monkeypatch):
 
 
 @pytest.mark.parametrize(("admin_class", "model"), [(TaskAdmin, Task), (AnnotationAdmin, Annotation)])
-def test_deep_pages_show_the_right_rows_with_a_constant_query_count(pm_client, monkeypatch, admin_class, model):
+def test_every_page_shows_the_right_rows_with_a_constant_query_count(pm_client, monkeypatch, admin_class, model):
     monkeypatch.setattr(admin_class, "list_per_page", 4)
     _make_labeled_batches(5)
     newest_first = list(model.objects.order_by("-pk").values_list("pk", flat=True))
@@ -141,6 +141,21 @@ def test_deep_pages_show_the_right_rows_with_a_constant_query_count(pm_client, m
             response = pm_client.get(f"/admin/projects/{model._meta.model_name}/?p={number}")
         shown = [int(pk) for pk in change_link.findall(response.content.decode())]
         assert shown == newest_first[(number - 1) * 4 : number * 4]
-        if number > 1:
-            query_counts.add(len(queries))
+        query_counts.add(len(queries))
     assert len(query_counts) == 1
+
+
+def test_a_sorted_list_pages_through_in_the_sorted_order(pm_client, monkeypatch):
+    monkeypatch.setattr(AnnotationAdmin, "list_per_page", 4)
+    _make_labeled_batches(4)
+    for seconds, annotation in zip(
+        [7, 3, 11, 3, 5, 2, 13, 1, 8, 3, 6, 4], Annotation.objects.order_by("pk"), strict=True
+    ):
+        Annotation.objects.filter(pk=annotation.pk).update(lead_time=seconds)
+    slowest_first = list(Annotation.objects.order_by("-lead_time", "-pk").values_list("pk", flat=True))
+    change_link = re.compile(r"/admin/projects/annotation/(\d+)/change/")
+
+    for number in (1, 2, 3):
+        response = pm_client.get(f"{ANNOTATIONS}?o=-5&p={number}")  # lead time, longest first
+        shown = [int(pk) for pk in change_link.findall(response.content.decode())]
+        assert shown == slowest_first[(number - 1) * 4 : number * 4]
