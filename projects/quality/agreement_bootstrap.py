@@ -139,8 +139,24 @@ def _undefined_as_nan(value: float | None) -> float:
     return np.nan if value is None else value
 
 
-def _label_counts(items: Sequence[Sequence[Hashable]]) -> np.ndarray:
+@dataclass(frozen=True)
+class LabelCounts:
+    """Items given as counts: items × labels, how many ratings gave each label (labels in first-seen order).
+
+    What the multi-rater statistics reduce their items to first; a caller holding labels as codes builds it
+    without a list per item.
+    """
+
+    counts: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.counts)
+
+
+def _label_counts(items: Sequence[Sequence[Hashable]] | LabelCounts) -> np.ndarray:
     """Items × labels matrix of how many ratings gave each label (labels in first-seen order)."""
+    if isinstance(items, LabelCounts):
+        return items.counts
     labels: dict[Hashable, int] = {}
     codes = [labels.setdefault(label, len(labels)) for item in items for label in item]
     rows = np.repeat(np.arange(len(items)), [len(item) for item in items])
@@ -156,14 +172,14 @@ def _weighted_mean(per_item: np.ndarray) -> WeightedStatistic:
     return WeightedStatistic(many)
 
 
-def percent_agreement_statistic(items: Sequence[Sequence[Hashable]]) -> WeightedStatistic:
+def percent_agreement_statistic(items: Sequence[Sequence[Hashable]] | LabelCounts) -> WeightedStatistic:
     """As `agreement.percent_agreement`, over items that all have two or more ratings."""
     counts = _label_counts(items)
     raters = counts.sum(axis=1)
     return _weighted_mean((counts * (counts - 1)).sum(axis=1) / (raters * (raters - 1)))
 
 
-def fleiss_kappa_statistic(items: Sequence[Sequence[Hashable]]) -> WeightedStatistic:
+def fleiss_kappa_statistic(items: Sequence[Sequence[Hashable]] | LabelCounts) -> WeightedStatistic:
     """As `agreement.fleiss_kappa` (Gwet's ragged form), over items that all have two or more ratings."""
     counts = _label_counts(items)
     raters = counts.sum(axis=1)
@@ -182,7 +198,7 @@ def fleiss_kappa_statistic(items: Sequence[Sequence[Hashable]]) -> WeightedStati
     return WeightedStatistic(many)
 
 
-def krippendorff_alpha_statistic(items: Sequence[Sequence[Hashable]]) -> WeightedStatistic:
+def krippendorff_alpha_statistic(items: Sequence[Sequence[Hashable]] | LabelCounts) -> WeightedStatistic:
     """As `agreement.krippendorff_alpha` (nominal, coincidence matrix), over items with two or more ratings."""
     counts = _label_counts(items)
     raters = counts.sum(axis=1)
@@ -266,25 +282,43 @@ def cohen_kappa_bootstrap(
     The same values as `agreement.cohen_kappa` and intervals as `weighted_bootstrap(cohen_kappa_statistic)`:
     pairs with as many items share their draws (same seed), so each such group is a few matrix products.
     """
-    _check(confidence)
     labels: dict[Hashable, int] = {}
     for pairs in pair_lists:
         for first, second in pairs:
             labels.setdefault(first, len(labels))
             labels.setdefault(second, len(labels))
+    codes = [_codes(pairs, labels) for pairs in pair_lists]
+    return cohen_kappa_bootstrap_codes(
+        [first for first, _ in codes],
+        [second for _, second in codes],
+        resamples=resamples,
+        confidence=confidence,
+        seed=seed,
+    )
+
+
+def cohen_kappa_bootstrap_codes(
+    first_labels: Sequence[np.ndarray],
+    second_labels: Sequence[np.ndarray],
+    *,
+    resamples: int = 1000,
+    confidence: float = 0.95,
+    seed: int = 0,
+) -> list[tuple[float | None, BootstrapInterval]]:
+    """`cohen_kappa_bootstrap` of pairs given as two aligned arrays of label codes each (equal codes, equal labels)."""
+    _check(confidence)
     by_size: dict[int, list[int]] = {}
-    for position, pairs in enumerate(pair_lists):
-        by_size.setdefault(len(pairs), []).append(position)
-    results: list[tuple[float | None, BootstrapInterval] | None] = [None] * len(pair_lists)
+    for position, labels in enumerate(first_labels):
+        by_size.setdefault(len(labels), []).append(position)
+    results: list[tuple[float | None, BootstrapInterval] | None] = [None] * len(first_labels)
     for size, positions in by_size.items():
         if size == 0:
             for position in positions:
                 no_items = BootstrapInterval(None, None, confidence, resamples, 0, "no items to resample")
                 results[position] = (None, no_items)
             continue
-        codes = [_codes(pair_lists[position], labels) for position in positions]
-        first = np.array([first for first, _ in codes])  # pairs × items
-        second = np.array([second for _, second in codes])
+        first = np.array([first_labels[position] for position in positions])  # pairs × items
+        second = np.array([second_labels[position] for position in positions])
         # Every item drawn once gives the value itself.
         value_of = _pair_kappas(first, second, np.ones((size, 1)))[:, 0]
         resampled = np.hstack(

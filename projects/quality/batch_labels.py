@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass
+from itertools import combinations
 
 import numpy as np
 
@@ -32,6 +33,64 @@ class LatestAnswers:
     annotator: np.ndarray
     codes: np.ndarray  # into the control's `values`
     task_order: np.ndarray  # the tasks that appear in the batch (with an answer or not), first-seen order
+
+    def item_index(self) -> np.ndarray:
+        """Per answer, its task's position among the tasks with an answer (in first-seen order)."""
+        return np.cumsum(np.r_[False, self.task[1:] != self.task[:-1]]) if len(self.task) else self.task
+
+    def rated_counts(self, minimum: int = 2) -> tuple[np.ndarray, int]:
+        """Answer counts of the tasks with `minimum` answers or more, and how many tasks have fewer.
+
+        Tasks × answers, tasks in first-seen order; the columns are the answers in the order they first appear
+        on those tasks, as `agreement_bootstrap` numbers the labels of a list of items.
+        """
+        tasks, first_seen = np.unique(self.task_order, return_index=True)
+        row = first_seen[np.searchsorted(tasks, self.task)]  # per answer, its task's position in task_order
+        raters = np.bincount(row, minlength=len(self.task_order))
+        kept_rows = np.flatnonzero(raters >= minimum)
+        kept = raters[row] >= minimum
+        codes = self.codes[kept]
+        answers, first = np.unique(codes, return_index=True)
+        columns = answers[np.argsort(first)]
+        column_of = np.zeros(int(answers.max()) + 1 if len(answers) else 0, dtype=np.int64)
+        column_of[columns] = np.arange(len(columns))
+        cells = np.searchsorted(kept_rows, row[kept]) * len(columns) + column_of[codes]
+        counts = np.bincount(cells, minlength=len(kept_rows) * len(columns)).reshape(len(kept_rows), len(columns))
+        return counts, len(self.task_order) - len(kept_rows)
+
+    def pairs(self, rank: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Every two annotators' answers on the tasks both answered, as `rank` (per answer) orders annotators.
+
+        (first's rank, second's rank, first's code, second's code) per task and pair, the first ranked before
+        the second; ordered by pair, then task (first-seen).
+        """
+        item = self.item_index()
+        sizes = np.bincount(item) if len(item) else item
+        order = np.lexsort((rank, item))
+        ranks, codes = rank[order], self.codes[order]
+        starts = np.r_[0, np.cumsum(sizes)[:-1]] if len(sizes) else sizes
+        parts: list[tuple[np.ndarray, ...]] = []
+        for size in np.unique(sizes[sizes >= 2]).tolist():
+            items = np.flatnonzero(sizes == size)
+            cells = starts[items][:, None] + np.arange(size)
+            for first, second in combinations(range(size), 2):
+                parts.append(
+                    (
+                        ranks[cells[:, first]],
+                        ranks[cells[:, second]],
+                        codes[cells[:, first]],
+                        codes[cells[:, second]],
+                        items,
+                    )
+                )
+        if not parts:
+            empty = np.zeros(0, dtype=np.int64)
+            return empty, empty, empty, empty
+        first_rank, second_rank, first_code, second_code, items = (
+            np.concatenate(column) for column in zip(*parts, strict=True)
+        )
+        ordered = np.lexsort((items, second_rank, first_rank))
+        return first_rank[ordered], second_rank[ordered], first_code[ordered], second_code[ordered]
 
     def by_item(self, values: Sequence[Hashable] | None = None) -> dict[int, dict[int, Hashable]]:
         """The `latest_ratings` dict: task → annotator → answer (its code when `values` is None)."""

@@ -16,7 +16,7 @@ import gc
 import json
 import time
 from collections import defaultdict
-from collections.abc import Callable, Hashable, Iterable, Iterator
+from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime
@@ -63,7 +63,7 @@ from projects.quality.aggregation import (
     majority_vote_table,
     sorted_labels,
 )
-from projects.quality.batch_labels import NO_ANSWER, BatchLabels
+from projects.quality.batch_labels import NO_ANSWER, BatchLabels, ControlAnswers, LatestAnswers
 from projects.quality.comparison import DEFAULT_MAX_RATING, LabelType, compare, control_answer, label_type
 from projects.quality.intervals import wilson_interval
 from projects.quality.sampling import AnnotationColumns, AnnotatorFacts, Sample, SamplingSettings, draw_sample_columns
@@ -156,8 +156,32 @@ def _batch_labels(batch: Batch, controls: dict[str, Control]) -> BatchLabels:
     annotations = Annotation.objects.filter(
         task__batch=batch, is_deleted=False, was_cancelled=False, annotator__isnull=False
     ).order_by("id")
-    rows = _with_answers(annotations, ("id", "task_id", "annotator_id", "lead_time"), controls)
-    return BatchLabels.from_rows(((*values, answers) for values, answers in rows), controls)
+    fields = ("id", "task_id", "annotator_id", "lead_time")
+    if not _answers_in_sql(controls):
+        rows = _with_answers(annotations, fields, controls)
+        return BatchLabels.from_rows(((*values, answers) for values, answers in rows), controls)
+    # Not `.iterator()`: a server-side cursor would keep PostgreSQL from scanning in parallel; rows are small.
+    answers = _answer_expressions(annotations, controls)
+    rows = list(annotations.annotate(**answers).values_list(*fields, *answers))
+    columns = list(zip(*rows, strict=True)) if rows else [() for _ in range(len(fields) + len(controls))]
+    return BatchLabels(
+        annotation=np.array(columns[0], dtype=np.int64),
+        task=np.array(columns[1], dtype=np.int64),
+        annotator=np.array(columns[2], dtype=np.int64),
+        lead_time=np.array(columns[3], dtype=float),  # None becomes NaN
+        answers={name: _coded_answers(texts) for name, texts in zip(controls, columns[len(fields) :], strict=True)},
+    )
+
+
+def _coded_answers(texts: Sequence[str | None]) -> ControlAnswers:
+    """Answers sent as JSON text (None: no answer) as codes into the distinct answers, decoding each text once."""
+    index: dict[Hashable, int] = {}
+    code_of: dict[str | None, int] = {None: NO_ANSWER}
+    for text in dict.fromkeys(texts):
+        if text is not None:
+            code_of[text] = index.setdefault(json.loads(text), len(index))
+    codes = np.fromiter(map(code_of.__getitem__, texts), dtype=np.int64, count=len(texts))
+    return ControlAnswers(codes, tuple(index))
 
 
 # Where `comparison.control_answer` finds a control's answer, as SQL/JSON paths ($name: the control's name):
@@ -168,29 +192,38 @@ ANSWER_PATHS = {
 }
 
 
-def _with_answers(
-    annotations, fields: tuple[str, ...], controls: dict[str, Control]
-) -> Iterator[tuple[tuple, dict[str, Hashable]]]:
-    """(the fields' values, control name → answer) per annotation, answers as `_answers` reads them."""
-    if connection.vendor != "postgresql" or any(control.kind not in ANSWER_PATHS for control in controls.values()):
-        for *values, result in annotations.values_list(*fields, "result").iterator(chunk_size=5000):
-            yield tuple(values), _answers(result, controls)
-        return
-    result_column = f'"{Annotation._meta.db_table}"."{Annotation._meta.get_field("result").column}"'
-    answers = {
+def _answers_in_sql(controls: dict[str, Control]) -> bool:
+    return connection.vendor == "postgresql" and all(control.kind in ANSWER_PATHS for control in controls.values())
+
+
+def _answer_expressions(queryset, controls: dict[str, Control], json_field: str = "result") -> dict[str, RawSQL]:
+    """Per control in order (answer_0, answer_1...): its answer as JSON text, read from `json_field` by PostgreSQL."""
+    meta = queryset.model._meta
+    column = f'"{meta.db_table}"."{meta.get_field(json_field).column}"'
+    return {
         f"answer_{index}": RawSQL(
-            f"jsonb_path_query_first({result_column}, %s::jsonpath, jsonb_build_object('name', %s::text))::text",
+            f"jsonb_path_query_first({column}, %s::jsonpath, jsonb_build_object('name', %s::text))::text",
             (ANSWER_PATHS[control.kind], name),
         )
         for index, (name, control) in enumerate(controls.items())
     }
-    names = list(controls)
+
+
+def _with_answers(
+    rows, fields: tuple[str, ...], controls: dict[str, Control], json_field: str = "result"
+) -> Iterator[tuple[tuple, dict[str, Hashable]]]:
+    """(the fields' values, control name → answer) per row, answers in `json_field` as `_answers` reads them."""
+    if not _answers_in_sql(controls):
+        for *values, result in rows.values_list(*fields, json_field).iterator(chunk_size=5000):
+            yield tuple(values), _answers(result or [], controls)
+        return
     width = len(fields)
     decoded: dict[str, Hashable] = {}  # an answer's JSON text → the answer: few distinct ones
     # Not `.iterator()`: a server-side cursor would keep PostgreSQL from scanning in parallel; rows are small.
-    for row in annotations.annotate(**answers).values_list(*fields, *answers):
+    answers = _answer_expressions(rows, controls, json_field)
+    for row in rows.annotate(**answers).values_list(*fields, *answers):
         given = {}
-        for name, text in zip(names, row[width:], strict=True):
+        for name, text in zip(controls, row[width:], strict=True):
             if text is not None:
                 answer = decoded.get(text)
                 if answer is None:
@@ -200,10 +233,8 @@ def _with_answers(
 
 
 def _gold_answers(tasks, controls: dict[str, Control]) -> dict[int, dict[str, Hashable]]:
-    return {
-        task: _answers(gold_answer, controls)
-        for task, gold_answer in tasks.filter(is_gold=True).values_list("id", "gold_answer").iterator()
-    }
+    gold = _with_answers(tasks.filter(is_gold=True), ("id",), controls, json_field="gold_answer")
+    return {task: answers for (task,), answers in gold}
 
 
 @dataclass(frozen=True)
@@ -402,15 +433,30 @@ def _figures(
     scope: str, subject: str, control: str, statistics: Iterable[Statistic], items: list, resamples: int, seed: int
 ) -> list[AgreementFigure]:
     """The statistics over the same items, bootstrapped on one set of draws."""
-    statistics = list(statistics)
     kept = [item for item in items if len(item) >= 2]
-    of_counts = [weighted(kept) for _, weighted in statistics] if kept else []
-    intervals = boot.weighted_bootstraps(len(kept), of_counts, resamples=resamples, seed=seed) if kept else []
+    return _kept_figures(scope, subject, control, statistics, kept, len(items) - len(kept), resamples, seed)
+
+
+def _kept_figures(
+    scope: str,
+    subject: str,
+    control: str,
+    statistics: Iterable[Statistic],
+    kept: list | boot.LabelCounts,
+    dropped: int,
+    resamples: int,
+    seed: int,
+) -> list[AgreementFigure]:
+    """`_figures` of the items with two ratings or more (lists, or their label counts); `dropped` had fewer."""
+    statistics = list(statistics)
+    size = len(kept)
+    of_counts = [weighted(kept) for _, weighted in statistics] if size else []
+    intervals = boot.weighted_bootstraps(size, of_counts, resamples=resamples, seed=seed) if size else []
     figures = []
     for position, (name, _) in enumerate(statistics):
-        value = of_counts[position](np.ones(len(kept))) if kept else None
-        interval = intervals[position] if kept else None
-        reason = None if value is not None else (stats.NO_OVERLAP if not kept else "undefined on these labels")
+        value = of_counts[position](np.ones(size)) if size else None
+        interval = intervals[position] if size else None
+        reason = None if value is not None else (stats.NO_OVERLAP if not size else "undefined on these labels")
         figures.append(
             AgreementFigure(
                 scope,
@@ -418,8 +464,8 @@ def _figures(
                 control,
                 name,
                 value,
-                len(kept),
-                len(items) - len(kept),
+                size,
+                dropped,
                 interval.low if interval else None,
                 interval.high if interval else None,
                 reason,
@@ -470,26 +516,35 @@ def _control_figures(
     seed: int,
 ) -> list[AgreementFigure]:
     """One control's figures: over the batch, per vendor, per annotator pair."""
-    by_item = _latest_labels(labels, control)
-    items = [list(by_annotator.values()) for by_annotator in by_item.values()]
-    figures = _figures("batch", batch.name, name, MULTI_RATER[control.kind], items, resamples, seed)
+    annotators = _sorted_by_username(names)
+    if control.kind in CODED_KINDS:
+        # Answers compared as codes: the batch's label counts and pairs come from arrays, not a dict per task.
+        latest = labels.latest(name)
+        counts, dropped = latest.rated_counts()
+        statistics = MULTI_RATER[control.kind]
+        figures = _kept_figures(
+            "batch", batch.name, name, statistics, boot.LabelCounts(counts), dropped, resamples, seed
+        )
+        pair_figures = _coded_pair_figures(name, control, latest, annotators, names, resamples, seed)
+    else:
+        by_item = _latest_labels(labels, control)
+        items = [list(by_annotator.values()) for by_annotator in by_item.values()]
+        figures = _figures("batch", batch.name, name, MULTI_RATER[control.kind], items, resamples, seed)
+        pair_figures = _pair_figures(name, control, by_item, annotators, names, resamples, seed)
     vendors = sorted({who.vendor_name for who in names.values()})
     primary = MULTI_RATER[control.kind][0]
     if len(vendors) == 1:
         # One vendor labeled the whole batch: its figure is the batch's.
-        return [
-            *figures,
-            replace(figures[0], scope="vendor", subject=vendors[0]),
-            *_pair_figures(name, control, by_item, _sorted_by_username(names), names, resamples, seed),
-        ]
+        return [*figures, replace(figures[0], scope="vendor", subject=vendors[0]), *pair_figures]
+    if control.kind in CODED_KINDS:
+        by_item = latest.by_item(labels.answers[name].values)
     for vendor in vendors:
         within = [
             [label for annotator, label in by_annotator.items() if names[annotator].vendor_name == vendor]
             for by_annotator in by_item.values()
         ]
         figures.extend(_figures("vendor", vendor, name, [primary], within, resamples, seed))
-    figures.extend(_pair_figures(name, control, by_item, _sorted_by_username(names), names, resamples, seed))
-    return figures
+    return [*figures, *pair_figures]
 
 
 def _latest_labels(labels: BatchLabels, control: Control) -> dict[int, dict[int, Hashable]]:
@@ -507,8 +562,9 @@ def _sorted_by_username(names: dict[int, AnnotatorName]) -> list[int]:
     return sorted(names, key=lambda annotator: names[annotator].username)
 
 
-# Pairwise statistics whose intervals are bootstrapped for all pairs of a batch at once.
-BATCHED_PAIRWISE = (LabelType.SINGLE_CHOICE, LabelType.RATING)
+# Label types whose answers the agreement compares as codes (equal or not), with Cohen's kappa per pair
+# bootstrapped for all pairs of a batch at once.
+CODED_KINDS = (LabelType.SINGLE_CHOICE, LabelType.RATING)
 
 
 def _pair_figures(
@@ -520,7 +576,8 @@ def _pair_figures(
     resamples: int,
     seed: int,
 ) -> list[AgreementFigure]:
-    """One figure per annotator pair with items in common, pairs in the order of `annotators`."""
+    """One figure per annotator pair with items in common, pairs in the order of `annotators`; for
+    multiple choices and spans (see `_coded_pair_figures` for the others)."""
     rank = {annotator: position for position, annotator in enumerate(annotators)}
     labels_by_pair: dict[tuple[int, int], list[tuple[Hashable, Hashable]]] = defaultdict(list)
     for by_annotator in by_item.values():
@@ -529,38 +586,57 @@ def _pair_figures(
                 labels_by_pair[(first, second)].append((by_annotator[first], by_annotator[second]))
     pairs = [pair for pair in combinations(annotators, 2) if pair in labels_by_pair]
     statistic = PAIRWISE[control.kind]
-    if control.kind not in BATCHED_PAIRWISE:
-        return [
-            figure
-            for first, second in pairs
-            for figure in _figures(
-                "pair",
-                f"{names[first].username} / {names[second].username}",
-                name,
-                [statistic],
-                labels_by_pair[(first, second)],
-                resamples,
-                seed,
-            )
-        ]
-    figures = []
-    results = boot.cohen_kappa_bootstrap([labels_by_pair[pair] for pair in pairs], resamples=resamples, seed=seed)
-    for (first, second), (value, interval) in zip(pairs, results, strict=True):
-        figures.append(
-            AgreementFigure(
-                "pair",
-                f"{names[first].username} / {names[second].username}",
-                name,
-                statistic[0],
-                value,
-                len(labels_by_pair[(first, second)]),
-                0,
-                interval.low,
-                interval.high,
-                None if value is not None else "undefined on these labels",
-            )
+    return [
+        figure
+        for first, second in pairs
+        for figure in _figures(
+            "pair",
+            f"{names[first].username} / {names[second].username}",
+            name,
+            [statistic],
+            labels_by_pair[(first, second)],
+            resamples,
+            seed,
         )
-    return figures
+    ]
+
+
+def _coded_pair_figures(
+    name: str,
+    control: Control,
+    latest: LatestAnswers,
+    annotators: list[int],
+    names: dict[int, AnnotatorName],
+    resamples: int,
+    seed: int,
+) -> list[AgreementFigure]:
+    """Cohen's kappa per annotator pair with items in common, pairs in the order of `annotators`."""
+    position = {annotator: rank for rank, annotator in enumerate(annotators)}
+    rank = np.array([position[annotator] for annotator in latest.annotator.tolist()], dtype=np.int64)
+    first, second, first_codes, second_codes = latest.pairs(rank)
+    starts = np.flatnonzero(np.r_[True, (first[1:] != first[:-1]) | (second[1:] != second[:-1])])[: len(first)]
+    ends = np.r_[starts[1:], len(first)][: len(starts)]
+    results = boot.cohen_kappa_bootstrap_codes(
+        [first_codes[start:end] for start, end in zip(starts, ends, strict=True)],
+        [second_codes[start:end] for start, end in zip(starts, ends, strict=True)],
+        resamples=resamples,
+        seed=seed,
+    )
+    return [
+        AgreementFigure(
+            "pair",
+            f"{names[annotators[first[start]]].username} / {names[annotators[second[start]]].username}",
+            name,
+            PAIRWISE[control.kind][0],
+            value,
+            int(end - start),
+            0,
+            interval.low,
+            interval.high,
+            None if value is not None else "undefined on these labels",
+        )
+        for start, end, (value, interval) in zip(starts.tolist(), ends.tolist(), results, strict=True)
+    ]
 
 
 # -- aggregation --------------------------------------------------------------------------------------

@@ -6,6 +6,12 @@ import numpy as np
 import pytest
 
 from projects.quality.agreement import latest_ratings
+from projects.quality.agreement_bootstrap import (
+    LabelCounts,
+    fleiss_kappa_statistic,
+    krippendorff_alpha_statistic,
+    percent_agreement_statistic,
+)
 from projects.quality.batch_labels import BatchLabels
 
 
@@ -49,3 +55,40 @@ def test_no_annotations_no_answers():
 
     assert len(labels) == 0
     assert labels.latest("scenario").by_item() == {}
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_rated_counts_give_the_statistics_of_the_items_with_two_ratings_or_more(seed):
+    rows = random_rows(seed, 120)
+    labels = BatchLabels.from_rows(rows, ["scenario"])
+    latest = labels.latest("scenario")
+    items = [list(by_annotator.values()) for by_annotator in latest.by_item().values()]
+    kept = [item for item in items if len(item) >= 2]
+
+    counts, dropped = latest.rated_counts()
+
+    assert (len(counts), dropped) == (len(kept), len(items) - len(kept))
+    for statistic in (fleiss_kappa_statistic, krippendorff_alpha_statistic, percent_agreement_statistic):
+        assert statistic(LabelCounts(counts))(np.ones(len(kept))) == statistic(kept)(np.ones(len(kept)))
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_pairs_list_each_two_annotators_answers_on_their_common_tasks_by_pair_then_task(seed):
+    rows = random_rows(seed, 120)
+    labels = BatchLabels.from_rows(rows, ["scenario"])
+    latest = labels.latest("scenario")
+    rank_of = {annotator: 4 - annotator for annotator in range(1, 5)}  # any order of annotators
+
+    first, second, first_codes, second_codes = latest.pairs(np.array([rank_of[a] for a in latest.annotator]))
+
+    expected = []
+    for by_annotator in latest.by_item().values():
+        ranked = sorted(by_annotator, key=rank_of.__getitem__)
+        expected.extend(
+            (rank_of[a], rank_of[b], by_annotator[a], by_annotator[b])
+            for position, a in enumerate(ranked)
+            for b in ranked[position + 1 :]
+        )
+    expected.sort(key=lambda pair: pair[:2])  # stable: tasks stay in first-seen order within a pair
+    pairs = zip(first.tolist(), second.tolist(), first_codes.tolist(), second_codes.tolist(), strict=True)
+    assert list(pairs) == expected
