@@ -1,8 +1,9 @@
 """Anomaly flags kept per project (FlagSnapshot), so the dashboard reads a row instead of every annotator's labels.
 
-A snapshot is recomputed when it is missing, older than ANOMALY_FLAGS_MAX_AGE_SECONDS, or when a batch of the
-project was recounted after it (a recount means labels changed: projects/labeling/tallies.py). The tally refresh
-task recomputes the snapshots of the projects it recounted, so the dashboard rarely has to.
+The refresh task (after every pull and on the beat: projects/sla/refresh.py) recomputes the snapshot of every
+project whose labels changed; a reader recomputes it only when it is missing or older than
+ANOMALY_FLAGS_MAX_AGE_SECONDS, so a page never waits on the flags right after a pull and never shows flags older
+than that.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.utils import timezone
 
-from projects.models import Annotator, BatchTally, FlagSnapshot, LabelingProject
+from projects.models import Annotator, FlagSnapshot, LabelingProject
 from projects.quality.anomalies import Flag
 from projects.quality.anomaly_queries import annotator_flags
 
@@ -42,18 +43,18 @@ def compute_flag_snapshot(*, project: LabelingProject, now: dt.datetime) -> Flag
 
 
 def is_current(snapshot: FlagSnapshot | None, *, now: dt.datetime) -> bool:
-    """Flags as of a moment at most the maximum age before `now`, and no batch recounted since; one query."""
-    as_of = None if snapshot is None else snapshot.since + dt.timedelta(days=FLAG_WINDOW_DAYS)
-    if as_of is None or not (now - _max_age() <= as_of <= now):
+    """Flags as of a moment at most ANOMALY_FLAGS_MAX_AGE_SECONDS before `now` (and not after it)."""
+    if snapshot is None:
         return False
-    recounted = BatchTally.objects.filter(
-        batch__project_id=snapshot.project_id, refreshed_at__gt=snapshot.computed_at
-    ).exists()
-    return not recounted
+    as_of = snapshot.since + dt.timedelta(days=FLAG_WINDOW_DAYS)
+    return now - _max_age() <= as_of <= now
 
 
-def current_flags(*, project: LabelingProject, now: dt.datetime) -> list[tuple[Annotator, list[Flag]]]:
-    """The project's flagged annotators with their flags, by vendor name; from the snapshot, recomputed if stale."""
+def current_flags(
+    *, project: LabelingProject, now: dt.datetime
+) -> tuple[dt.datetime, list[tuple[Annotator, list[Flag]]]]:
+    """When the flags were computed, and the flagged annotators with their flags by vendor name; from the snapshot,
+    recomputed if missing or too old."""
     snapshot = FlagSnapshot.objects.filter(project=project).first()
     if not is_current(snapshot, now=now):
         snapshot = compute_flag_snapshot(project=project, now=now)
@@ -62,4 +63,6 @@ def current_flags(*, project: LabelingProject, now: dt.datetime) -> list[tuple[A
     annotators = Annotator.objects.filter(pk__in=[*by_annotator, 0]).select_related("user", "vendor")
     position = {pk: index for index, pk in enumerate(by_annotator)}
     annotators = sorted(annotators, key=lambda annotator: position[annotator.pk])
-    return [(annotator, [Flag(**flag) for flag in by_annotator[annotator.pk]]) for annotator in annotators]
+    return snapshot.computed_at, [
+        (annotator, [Flag(**flag) for flag in by_annotator[annotator.pk]]) for annotator in annotators
+    ]

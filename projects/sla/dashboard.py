@@ -99,6 +99,7 @@ class Dashboard:
     costs: list[CostFigures] = field(default_factory=list)
     cost_error: str | None = None
     flags: list[AnnotatorFlags] = field(default_factory=list)
+    flags_as_of: dt.datetime | None = None
     open_batches: list[Batch] = field(default_factory=list)
 
 
@@ -250,9 +251,11 @@ def sla_board(*, project: LabelingProject) -> list[SlaStatus]:
     )
 
 
-def anomaly_board(*, project: LabelingProject, now: dt.datetime) -> list[AnnotatorFlags]:
-    """Annotators with anomaly flags over the last FLAG_WINDOW_DAYS of labels, by vendor; from the kept snapshot."""
-    return [AnnotatorFlags(annotator, flags) for annotator, flags in current_flags(project=project, now=now)]
+def anomaly_board(*, project: LabelingProject, now: dt.datetime) -> tuple[dt.datetime, list[AnnotatorFlags]]:
+    """When the flags were computed, and the annotators flagged over the last FLAG_WINDOW_DAYS of labels by vendor;
+    from the project's kept snapshot."""
+    as_of, flagged = current_flags(project=project, now=now)
+    return as_of, [AnnotatorFlags(annotator, flags) for annotator, flags in flagged]
 
 
 def open_batches(*, project: LabelingProject) -> list[Batch]:
@@ -330,12 +333,14 @@ def project_dashboard(
     now = now or timezone.now()
     today = today or timezone.localdate(now)
     refresh_stale_tallies(project_id=project.pk)
+    flags_as_of, flags = anomaly_board(project=project, now=now)
     dashboard = Dashboard(
         project=project,
         progress=project_progress(project=project, today=today),
         quality=vendor_quality(project=project),
         statuses=sla_board(project=project),
-        flags=anomaly_board(project=project, now=now),
+        flags=flags,
+        flags_as_of=flags_as_of,
         open_batches=open_batches(project=project),
     )
     try:
