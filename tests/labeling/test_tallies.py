@@ -218,3 +218,23 @@ def test_every_way_a_label_changes_marks_its_batch_stale():
     assert stale_batch_ids() == [batch.pk]
     refresh_stale_tallies()
     assert BatchTally.objects.get(batch=batch).tasks == 0
+
+
+def test_a_task_moved_to_another_batch_and_an_annotator_moved_to_another_vendor_are_counted_again():
+    first = BatchFactory()
+    second = BatchFactory(project=first.project)
+    task = TaskFactory(project=first.project, batch=first)
+    label = AnnotationFactory(task=task)
+    refresh_stale_tallies()
+
+    task.batch = second
+    task.save()
+    refresh_stale_tallies()
+    assert BatchTally.objects.get(batch=first).tasks == 0
+    assert BatchTally.objects.get(batch=second).annotated_tasks == 1
+
+    annotator = label.annotator
+    annotator.vendor = VendorFactory(name="New vendor")
+    annotator.save()
+    refresh_stale_tallies()
+    assert dict(labels_by_vendor(project=first.project)) == {"New vendor": 1}
