@@ -185,16 +185,7 @@ def risk_columns(
     annotation, annotator = annotations.annotation[order], annotations.annotator[order]
     times, first = annotations.lead_time[order], annotations.is_first_task[order]
     people, who = np.unique(annotator, return_inverse=True)
-    known = ~np.isnan(times)
-    # Per annotator with a lead time: the median of their own, and of everyone else's.
-    timed = np.unique(who[known])
-    own_limit = np.full(len(people), np.nan)
-    peer_limit = np.full(len(people), np.nan)
-    for person in timed.tolist():
-        mine = known & (who == person)
-        own_limit[person] = settings.fast_factor * float(np.median(times[mine]))
-        if len(timed) > 1:
-            peer_limit[person] = settings.fast_factor * float(np.median(times[known & ~mine]))
+    own_limit, peer_limit = _fast_limits(times, who, len(people), settings)
     by_annotator = {facts.annotator: facts for facts in annotators}
     risks = [annotator_risk(by_annotator.get(person, AnnotatorFacts(person)), settings) for person in people.tolist()]
     # Each annotation takes one of four variants of its annotator's risk: fast or not against each norm.
@@ -210,6 +201,41 @@ def risk_columns(
     ]
     weights = np.array([weight for weight, _ in variants], dtype=float)
     return RiskColumns(annotation, annotator, weights[variant], variant, [reasons for _, reasons in variants], first)
+
+
+def _fast_limits(
+    times: np.ndarray, who: np.ndarray, people: int, settings: SamplingSettings
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per annotator, the "fast" lead time against their own median and against everyone else's; NaN without one.
+
+    Medians as `np.median` takes them (the middle value, or the mean of the two middle ones), from one sort of
+    every lead time: an annotator's own are a run of it, everyone else's the rest of it in order.
+    """
+    known = ~np.isnan(times)
+    order = np.lexsort((times[known], who[known]))
+    owners, sorted_by_owner = who[known][order], times[known][order]
+    counts = np.bincount(owners, minlength=people)
+    starts = np.r_[0, np.cumsum(counts)[:-1]]
+    by_time = np.argsort(times[known], kind="stable")
+    everyone, owner_by_time = times[known][by_time], who[known][by_time]
+    own_limit = np.full(people, np.nan)
+    peer_limit = np.full(people, np.nan)
+    timed = np.flatnonzero(counts)
+    for person in timed.tolist():
+        own_limit[person] = settings.fast_factor * _middle(
+            sorted_by_owner[starts[person] : starts[person] + counts[person]]
+        )
+        if len(timed) > 1:
+            peer_limit[person] = settings.fast_factor * _middle(everyone[owner_by_time != person])
+    return own_limit, peer_limit
+
+
+def _middle(ordered: np.ndarray) -> float:
+    """The median of values already in order, as `np.median` computes it."""
+    half = len(ordered) // 2
+    if len(ordered) % 2:
+        return float(ordered[half])
+    return float(np.mean(ordered[half - 1 : half + 1]))
 
 
 def _fast_variant(

@@ -64,7 +64,14 @@ from projects.quality.aggregation import (
     sorted_labels,
 )
 from projects.quality.batch_labels import NO_ANSWER, BatchLabels, ControlAnswers, LatestAnswers
-from projects.quality.comparison import DEFAULT_MAX_RATING, LabelType, compare, control_answer, label_type
+from projects.quality.comparison import (
+    DEFAULT_MAX_RATING,
+    Comparison,
+    LabelType,
+    compare,
+    control_answer,
+    label_type,
+)
 from projects.quality.intervals import wilson_interval
 from projects.quality.sampling import AnnotationColumns, AnnotatorFacts, Sample, SamplingSettings, draw_sample_columns
 
@@ -297,10 +304,15 @@ def score_gold(*, project: LabelingProject, batch: Batch | None = None) -> list[
         latest[(annotator, task)] = answers
     # (annotator, control) → [seen, correct, score sum]
     tallies: dict[tuple[int, str], list[float]] = defaultdict(lambda: [0, 0, 0.0])
+    compared: dict[tuple[str, Hashable, Hashable], Comparison] = {}  # few distinct answers, many annotations
     for (annotator, task), answers in latest.items():
         for name, expected in gold.get(task, {}).items():
-            control = controls[name]
-            comparison = compare(control.kind, expected, answers.get(name), max_rating=control.max_rating)
+            given = answers.get(name)
+            comparison = compared.get((name, expected, given))
+            if comparison is None:
+                control = controls[name]
+                comparison = compare(control.kind, expected, given, max_rating=control.max_rating)
+                compared[(name, expected, given)] = comparison
             for key in ((annotator, name), (annotator, ALL_CONTROLS)):
                 tallies[key][0] += 1
                 tallies[key][1] += comparison.passed

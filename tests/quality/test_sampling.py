@@ -146,3 +146,27 @@ def test_weights_must_be_positive_and_the_rate_a_share():
         weighted_sample_without_replacement([1.0, 0.0], 1, np.random.default_rng(0))
     with pytest.raises(ValueError, match="between 0 and 1"):
         SamplingSettings(rate=1.5)
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_fast_flags_compare_each_lead_time_with_the_medians_of_own_and_everyone_elses(seed):
+    generator = np.random.default_rng(seed)
+    facts = [
+        AnnotationFacts(
+            annotation,
+            int(generator.integers(1, 6)),
+            None if generator.random() < 0.1 else float(generator.integers(1, 40)),
+        )
+        for annotation in range(1, 200)
+    ]
+    settings = SamplingSettings(rate=0.1)
+
+    weights = risk_weights(facts, [], settings)
+
+    timed = [fact for fact in facts if fact.lead_time is not None]
+    for fact, weight in zip(facts, weights, strict=True):
+        own = np.median([other.lead_time for other in timed if other.annotator == fact.annotator] or [np.nan])
+        peers = np.median([other.lead_time for other in timed if other.annotator != fact.annotator])
+        lead_time = np.nan if fact.lead_time is None else fact.lead_time
+        assert (FASTER_THAN_OWN_NORM in weight.reasons) == bool(lead_time < settings.fast_factor * own)
+        assert (FASTER_THAN_PEERS in weight.reasons) == bool(lead_time < settings.fast_factor * peers)
