@@ -354,14 +354,15 @@ def build_dataset_version(
         built_by=user,
         note=note,
     )
-    total = Task.objects.filter(project=project).count()
+    # Gold mixed into batches is a copy of a gold item (Task.gold_source): the dataset holds each conversation once.
+    originals = Task.objects.filter(project=project, gold_source__isnull=True)
+    total = originals.count()
     hasher = ContentHasher()
     statistics = _Statistics()
     excluded: Counter[str] = Counter()
     done = 0
     tasks = (
-        Task.objects.filter(project=project)
-        .order_by(code_point_order())
+        originals.order_by(code_point_order())
         .values_list("id", "external_id", "language", "data")
         .iterator(chunk_size=BUILD_CHUNK)
     )

@@ -17,6 +17,7 @@ from projects.labelstudio.client import LabelStudioClient, LabelStudioError, Lab
 from projects.labelstudio.connections import check_tenancy, connection_for_batch
 from projects.labelstudio.webhooks import ensure_webhook
 from projects.models import Batch, LabelStudioConnection, LabelStudioProject, PushedTask, Task
+from projects.quality.gold_mixing import GoldMix, mix_gold
 
 ProgressCallback = Callable[[int, int], None]
 
@@ -32,6 +33,7 @@ class PushResult:
     pushed: int
     recovered: int
     already_there: int
+    gold: GoldMix | None = None
 
 
 def label_studio_title(batch: Batch) -> str:
@@ -53,6 +55,7 @@ def push_batch(
     check_tenancy(connection, batch)
     project = batch.project
     _check_predictions(batch)
+    gold = mix_gold(batch=batch)  # before anything reaches Label Studio: gold goes out like any other task
     client = LabelStudioClient.for_connection(connection)
     config_version = current_config_version(project)
     label_studio_project = _ensure_project(client, batch, connection, config_version)
@@ -92,6 +95,7 @@ def push_batch(
         pushed=pushed,
         recovered=recovered,
         already_there=already_there - recovered,
+        gold=gold,
     )
 
 

@@ -208,6 +208,14 @@ class Task(models.Model):
     is_gold = models.BooleanField(default=False)
     gold_answer = models.JSONField(null=True, blank=True, help_text="Label Studio result list.")
     predictions = models.JSONField(default=list, blank=True, help_text="Model predictions (pre-annotations).")
+    gold_source = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="gold_copies",
+        help_text="Gold mixed into a batch: the gold item (a gold task outside any batch) it copies.",
+    )
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.NEW)
     created_at = models.DateTimeField(auto_now_add=True)
 

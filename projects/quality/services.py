@@ -17,6 +17,7 @@ import json
 import time
 from collections import defaultdict
 from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime
@@ -28,9 +29,10 @@ import numpy as np
 from auditlog.context import auditlog_value, set_actor
 from defusedxml import ElementTree
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, connection, transaction
-from django.db.models import Count
+from django.db import IntegrityError, connection, connections, transaction
+from django.db.models import Count, F
 from django.db.models.expressions import RawSQL
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from psycopg import sql as pg_sql
 from threadpoolctl import threadpool_limits
@@ -353,23 +355,32 @@ class GoldExposure:
 
 
 def gold_exposure(*, project: LabelingProject) -> list[GoldExposure]:
-    """How many annotators of each vendor have seen each gold task (skipped or deleted labels count); reads only."""
+    """How many annotators of each vendor have seen each gold item (skipped or deleted labels count); reads only.
+
+    A gold item is a gold task; the copies of it mixed into batches (Task.gold_source) count toward it.
+    """
     limit = project.gold_max_exposures_per_vendor
     retired = set(GoldRetirement.objects.filter(task__project=project).values_list("task_id", "vendor_id"))
     rows = (
         Annotation.objects.filter(task__project=project, task__is_gold=True, annotator__isnull=False)
-        .values("task_id", "task__external_id", "annotator__vendor_id", "annotator__vendor__name")
+        .values(
+            item=Coalesce("task__gold_source_id", "task_id"),
+            vendor=F("annotator__vendor_id"),
+            vendor_name=F("annotator__vendor__name"),
+        )
         .annotate(annotators=Count("annotator", distinct=True))
-        .order_by("task_id", "annotator__vendor_id")
+        .order_by("item", "vendor")
     )
+    rows = list(rows)
+    external_ids = dict(Task.objects.filter(pk__in={row["item"] for row in rows}).values_list("pk", "external_id"))
     return [
         GoldExposure(
-            task=row["task_id"],
-            external_id=row["task__external_id"],
-            vendor=row["annotator__vendor_id"],
-            vendor_name=row["annotator__vendor__name"],
+            task=row["item"],
+            external_id=external_ids[row["item"]],
+            vendor=row["vendor"],
+            vendor_name=row["vendor_name"],
             annotators=row["annotators"],
-            retired=(row["task_id"], row["annotator__vendor_id"]) in retired,
+            retired=(row["item"], row["vendor"]) in retired,
             over_exposed=row["annotators"] >= limit,
         )
         for row in rows
@@ -1196,7 +1207,45 @@ class ProjectQuality:
     project: int
     gold: list[GoldScore]
     batches: list[BatchQuality]
-    seconds: dict[str, float]  # wall time per step of QUALITY_STEPS, summed over batches
+    # Time per step of QUALITY_STEPS, summed over batches. Loads and consensus writes run beside the
+    # computation (see `run_quality`), so the steps can add up to more than the run's wall time.
+    seconds: dict[str, float]
+
+
+class _AtOnce:
+    """Runs a job at once, in the calling thread: what `run_quality` uses when it cannot run jobs beside it."""
+
+    def submit(self, job: Callable[..., T], /, *arguments: object) -> Future[T]:
+        future: Future[T] = Future()
+        try:
+            future.set_result(job(*arguments))
+        except Exception as error:
+            future.set_exception(error)
+        return future
+
+    def shutdown(self) -> None:
+        pass
+
+
+class _Beside:
+    """One thread with its own database connection, running jobs in order beside the calling thread."""
+
+    def __init__(self) -> None:
+        self.executor = ThreadPoolExecutor(max_workers=1)
+
+    def submit(self, job: Callable[..., T], /, *arguments: object) -> Future[T]:
+        # In a copy of the caller's context, so the audit log names the same actor.
+        return self.executor.submit(contextvars.copy_context().run, job, *arguments)
+
+    def shutdown(self) -> None:
+        self.executor.submit(connections.close_all).result()
+        self.executor.shutdown()
+
+
+def _timed(job: Callable[..., T], *arguments: object) -> tuple[T, float]:
+    started = time.perf_counter()
+    result = job(*arguments)
+    return result, time.perf_counter() - started
 
 
 def run_quality(
@@ -1213,7 +1262,12 @@ def run_quality(
     annotations are loaded once for all three, and gold scores and first tasks once for the project.
     Each batch's writes are atomic and idempotent as in those functions (a rerun recomputes the consensus
     and keeps a QA sample already drawn with this seed); the pass as a whole is not one transaction.
-    `progress` sees each batch's result as it is done; `seconds` says where the time went.
+    `progress` sees each batch's result once it is stored; `seconds` says where the time went.
+
+    On PostgreSQL, outside a transaction, the next batch's annotations are loaded and each batch's consensus
+    is written on two threads of their own while this one computes: the database's time and Python's overlap
+    on a machine with two cores or more. Inside a transaction (other connections would not see its rows) and on
+    other databases everything runs in this thread, in the same order.
     """
     seconds = dict.fromkeys(QUALITY_STEPS, 0.0)
 
@@ -1224,37 +1278,63 @@ def run_quality(
             yield
         seconds[name] += time.perf_counter() - started
 
+    def finished(name: str, future: Future[tuple[T, float]]) -> T:
+        result, duration = future.result()
+        seconds[name] += duration
+        return result
+
     controls = {name: control for name, control in project_controls(project).items() if control.kind in PASS_KINDS}
     settings = sampling_settings(project)
     with step("gold"):
         gold = score_gold(project=project)
-    results = []
+    batches = list(Batch.objects.filter(project=project).select_related("project").order_by("id"))
+    beside = connection.vendor == "postgresql" and not connection.in_atomic_block
+    reader, writer = (_Beside(), _Beside()) if beside else (_AtOnce(), _AtOnce())
+    results: list[BatchQuality] = []
+    writes: list[tuple[BatchQuality, Future[tuple[None, float]]]] = []  # in batch order, not yet reported
     first_tasks: dict[int, list[int]] = {}  # annotator → their first tasks' annotations, shared by the batches
-    for batch in Batch.objects.filter(project=project).select_related("project").order_by("id"):
-        with step("load"):
-            labels = _batch_labels(batch, controls)
-        with step("agreement"):
-            agreement = _compute_agreement(batch, controls, labels, resamples, seed)
-        with step("aggregation"):
-            aggregation, consensus_rows = _aggregate(batch, labels)
-        with step("consensus_write"):
-            _store_consensus(batch, consensus_rows)
-        with step("sample"):
-            sample = QASample.objects.filter(batch=batch, seed=seed).first()
-            if sample is None:
-                annotators = set(np.unique(labels.annotator).tolist())
-                first_tasks.update(
-                    _first_tasks_by_annotator(project.pk, annotators - first_tasks.keys(), settings.first_tasks_in_full)
-                )
-                first = {annotation for annotator in annotators for annotation in first_tasks.get(annotator, ())}
-                plan = _plan_qa_sample(
-                    seed=seed, settings=settings, labels=labels, aggregation=aggregation, gold_scores=gold, first=first
-                )
-                sample = _store_sample(batch, seed, user, settings, plan)
-        result = BatchQuality(batch.pk, len(labels), agreement, aggregation, sample)
-        results.append(result)
-        if progress is not None:
-            progress(result)
+    try:
+        loads = [reader.submit(_timed, _batch_labels, batches[0], controls)] if batches else []
+        for position, batch in enumerate(batches):
+            labels = finished("load", loads[position])
+            if position + 1 < len(batches):
+                loads.append(reader.submit(_timed, _batch_labels, batches[position + 1], controls))
+            loads[position] = None  # the batch's labels go when the batch is done
+            with step("agreement"):
+                agreement = _compute_agreement(batch, controls, labels, resamples, seed)
+            with step("aggregation"):
+                aggregation, consensus_rows = _aggregate(batch, labels)
+            write = writer.submit(_timed, _store_consensus, batch, consensus_rows)
+            with step("sample"):
+                sample = QASample.objects.filter(batch=batch, seed=seed).first()
+                if sample is None:
+                    annotators = set(np.unique(labels.annotator).tolist())
+                    first_tasks.update(
+                        _first_tasks_by_annotator(
+                            project.pk, annotators - first_tasks.keys(), settings.first_tasks_in_full
+                        )
+                    )
+                    first = {annotation for annotator in annotators for annotation in first_tasks.get(annotator, ())}
+                    plan = _plan_qa_sample(
+                        seed=seed,
+                        settings=settings,
+                        labels=labels,
+                        aggregation=aggregation,
+                        gold_scores=gold,
+                        first=first,
+                    )
+                    sample = _store_sample(batch, seed, user, settings, plan)
+            result = BatchQuality(batch.pk, len(labels), agreement, aggregation, sample)
+            results.append(result)
+            writes.append((result, write))
+            while writes and (writes[0][1].done() or position + 1 == len(batches)):
+                done, write = writes.pop(0)
+                finished("consensus_write", write)
+                if progress is not None:
+                    progress(done)
+    finally:
+        reader.shutdown()
+        writer.shutdown()
     return ProjectQuality(project=project.pk, gold=gold, batches=results, seconds=seconds)
 
 

@@ -11,7 +11,7 @@ from projects.labelstudio.connections import TenancyRefused
 from projects.labelstudio.pull import pull_annotations
 from projects.labelstudio.push import PushRefused, push_batch
 from projects.models import Annotation, AnnotationVersion, AnnotatorAccount, LabelStudioProject, SyncRun, Task
-from tests.factories import VendorFactory
+from tests.factories import TaskFactory, VendorFactory
 from tests.labelstudio.helpers import assert_mirrors_label_studio_export, choice, label_tasks, make_batch
 
 pytestmark = pytest.mark.labelstudio
@@ -106,6 +106,35 @@ def test_rerunning_a_push_sends_nothing_twice(vendor_connection):
     client = LabelStudioClient.for_connection(vendor_connection)
     assert len(client.export_tasks(label_studio_project.label_studio_id)) == 8
     assert LabelStudioProject.objects.filter(batch=batch).count() == 1
+
+
+def test_gold_from_the_projects_gold_set_goes_out_with_the_batch_like_any_other_task(vendor_connection):
+    batch = make_batch(vendor_connection, tasks=9, predictions=False)
+    project = batch.project
+    project.gold_rate = "0.25"
+    project.save(update_fields=["gold_rate"])
+    gold_set = [
+        TaskFactory(
+            project=project,
+            external_id=f"conv-9{number:04d}",  # a gold item's own id says nothing either
+            data={"message": "包裹显示已签收但我没收到", "reply": "亲，我们马上为您核实"},
+            is_gold=True,
+            gold_answer=[choice("scenario", "not_received")],
+        )
+        for number in range(6)
+    ]
+
+    result = push_batch(batch=batch)
+
+    assert (result.gold.wanted, result.gold.added) == (3, 3)
+    assert result.pushed == 12
+    label_studio_project = LabelStudioProject.objects.get(batch=batch)
+    exported = LabelStudioClient.for_connection(vendor_connection).export_tasks(label_studio_project.label_studio_id)
+    assert len(exported) == 12
+    assert len([task for task in exported if task["data"]["message"].startswith("包裹")]) == 3
+    assert not any("gold" in str(task["data"]) + str(task.get("meta")) for task in exported)  # nothing gives it away
+    assert {copy.gold_source for copy in Task.objects.filter(batch=batch, is_gold=True)} <= set(gold_set)
+    assert push_batch(batch=batch).gold.added == 0  # a rerun mixes nothing more
 
 
 def test_community_server_refuses_another_vendors_batch(vendor_connection):

@@ -38,3 +38,15 @@ class Command(BaseCommand):
                 f"earlier run, {result.already_there} already there. Label Studio: {result.project_url}"
             )
         )
+        gold = result.gold
+        if gold is not None and gold.added:
+            self.stdout.write(
+                f"Gold mixed in from the project's gold set: {gold.added} (the batch holds {gold.wanted})."
+            )
+        if gold is not None and gold.short:
+            self.stderr.write(
+                self.style.WARNING(
+                    f"{gold.short} gold tasks short of the project's gold rate: the gold set has no more items this "
+                    "vendor may see. Import more gold items into the project (without a batch)."
+                )
+            )
