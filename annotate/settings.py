@@ -257,7 +257,12 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     # httpx logs every request at INFO; a pull of 100,000 tasks would drown the progress bar.
-    "loggers": {"httpx": {"level": "WARNING"}, "httpcore": {"level": "WARNING"}},
+    "loggers": {
+        "httpx": {"level": "WARNING"},
+        "httpcore": {"level": "WARNING"},
+        # Django's own console handler would print every line a second time on top of the root's.
+        "django": {"handlers": [], "level": "INFO", "propagate": True},
+    },
 }
 
 if not DEBUG:

@@ -27,7 +27,8 @@ class Series:
 
 
 def _nice_ceiling(value: float) -> float:
-    """The axis top: 1, 2, 2.5 or 5 times a power of ten, at or above the value."""
+    """The axis top: 1, 2, 4, 6 or 8 times a power of ten, at or above the value; its quarters (the grid lines)
+    are round numbers too."""
     if value <= 0:
         return 1.0
     power = 1.0
@@ -35,7 +36,7 @@ def _nice_ceiling(value: float) -> float:
         power *= 10
     while power > value:
         power /= 10
-    for step in (1, 2, 2.5, 5, 10):
+    for step in (1, 2, 4, 6, 8, 10):
         if step * power >= value:
             return step * power
     return 10 * power
@@ -113,6 +114,13 @@ def line_chart(labels: list[str], series: list[Series], *, title: str, width: in
                 f'<polyline class="series" data-series="{escape(line.name)}" data-points="{len(points)}" '
                 f'fill="none" stroke="{colour}" stroke-width="2"{dash} points="{" ".join(points)}"/>'
             )
+        # A point with no neighbour draws no line: a dot shows it (a project's first day, a lone day of data).
+        for index, (x, value) in enumerate(zip(xs, line.values, strict=False)):
+            before = index > 0 and line.values[index - 1] is not None
+            after = index + 1 < len(line.values) and line.values[index + 1] is not None
+            if value is not None and not before and not after:
+                y = MARGIN_TOP + plot_height - plot_height * value / top
+                parts.append(f'<circle class="lone-point" cx="{x:.1f}" cy="{y:.1f}" r="3.5" fill="{colour}"/>')
         legend_x = MARGIN_LEFT + 150 * number + 180
         parts.append(
             f'<line x1="{legend_x}" x2="{legend_x + 18}" y1="12" y2="12" stroke="{colour}" stroke-width="2"{dash}/>'

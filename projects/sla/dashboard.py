@@ -175,15 +175,17 @@ def project_progress(*, project: LabelingProject, today: dt.date) -> Progress:
     end = max(today, deadline or today, *starts)
     days = [start + dt.timedelta(days=offset) for offset in range((end - start).days + 1)]
     cumulative: list[int | None] = []
-    running = 0
+    running = to_date = 0
     for day in days:
         running += annotated.get(day, 0)
         cumulative.append(running if day <= today else None)
+        if day <= today:
+            to_date = running
     span = ((deadline or end) - start).days or 1
     planned = [round(min(1.0, (day - start).days / span) * target, 1) for day in days]
     return Progress(
         target=target,
-        annotated=running,
+        annotated=to_date,
         days=days,
         cumulative=cumulative,
         planned=planned,

@@ -123,7 +123,8 @@ def weekly_report(*, project: LabelingProject, week: str) -> WeeklyReport:
         annotated_per_day=[annotated.get(day, 0) for day in days],
         labels_per_day=[labels.get(day, 0) for day in days],
         deliveries=labels_by_vendor(project=project, start=start, end=end),
-        progress=project_progress(project=project, today=end),
+        # As of the week's end, or of today for the week still running: no line drawn into days to come.
+        progress=project_progress(project=project, today=min(end, timezone.localdate())),
         quality=vendor_quality(project=project, start=start, end=end),
         events=list(events),
         error_categories=[(row["error_category__name"], row["reviews"]) for row in errors],

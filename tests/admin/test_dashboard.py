@@ -197,6 +197,15 @@ def test_charts_escape_their_text_and_say_when_empty():
     assert 'data-points="1"' in svg
 
 
+def test_a_lone_point_shows_as_a_dot_and_grid_lines_fall_on_round_numbers():
+    svg = line_chart(["11-24", "11-25", "11-26"], [Series("annotated", [None, 180, None])], title="Progress")
+    assert svg.count('class="lone-point"') == 1  # a one-point polyline draws nothing
+    joined = line_chart(["a", "b"], [Series("annotated", [1, 2])], title="Progress")
+    assert 'class="lone-point"' not in joined
+    ticks = line_chart(["a", "b"], [Series("labels", [0, 190])], title="Labels")
+    assert ">50<" in ticks and ">150<" in ticks and ">62.5<" not in ticks  # top 200, not 250
+
+
 def test_an_empty_project_renders(client):
     project = LabelingProjectFactory(slug="empty")
     project_manager(client)

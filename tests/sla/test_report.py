@@ -65,6 +65,8 @@ def test_another_week_has_none_of_these_figures(tmp_path):
     deliveries = _rows(tmp_path / f"{world.project.slug}-2026-W46-deliveries.csv")
     assert sum(int(row["labels"]) for row in deliveries) == 0
     assert _rows(tmp_path / f"{world.project.slug}-2026-W46-sla-events.csv") == []
+    page = (tmp_path / f"{world.project.slug}-2026-W46.html").read_text(encoding="utf-8")
+    assert "Project to date <strong>0 / " in page  # as of that week's end, not today
 
 
 def test_the_report_is_emailed_with_the_page_attached(tmp_path, settings):
