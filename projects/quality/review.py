@@ -18,7 +18,7 @@ from django.db.models import Q, QuerySet
 from projects.access.scoping import can_see_gold, visible
 from projects.labeling.label_config import CONTROL_TAGS, OBJECT_TAGS, answer_to_result, cached_label_config
 from projects.models import Annotation, Batch, BatchDecision, ItemConsensus, QASample, QASampleItem, Review
-from projects.quality import sampling
+from projects.quality import anomalies, sampling
 from projects.quality.comparison import LabelType, control_answer
 from projects.quality.queries import (
     ReviewProgress,
@@ -42,6 +42,10 @@ REASONS: dict[str, str] = {
     sampling.LOW_AGREEMENT: "the annotator often disagrees with the consensus",
     sampling.FASTER_THAN_OWN_NORM: "much faster than the annotator's own pace",
     sampling.FASTER_THAN_PEERS: "much faster than other annotators",
+    sampling.FLAGGED[anomalies.FAST]: "the annotator is flagged: too fast",
+    sampling.FLAGGED[anomalies.STRAIGHT_LINING]: "the annotator is flagged: straight-lining",
+    sampling.FLAGGED[anomalies.GOLD_FAILURE_STREAK]: "the annotator is flagged: gold failures in a row",
+    sampling.FLAGGED[anomalies.AGREEMENT_DRIFT]: "the annotator is flagged: agreement drifting down",
 }
 # Label types a reviewer can correct or an adjudicator can choose on these pages; spans keep the annotator's.
 EDITABLE = (LabelType.SINGLE_CHOICE, LabelType.MULTIPLE_CHOICE, LabelType.RATING, LabelType.FREE_TEXT)

@@ -6,8 +6,9 @@ A sample is built in three layers, each recorded in the reasons of what it drew:
 3. `base_rate`: topped up, weighted, until the sample holds the base rate of the batch.
 
 Risk multiplies an annotation's weight, so risky work is likelier to be drawn in layers 2 and 3:
-low gold accuracy, low agreement with the consensus (both per annotator), and a lead time far below
-the annotator's own median or their peers' median (per annotation). Weighted sampling without
+low gold accuracy, low agreement with the consensus, the annotator's anomaly flags (straight-lining,
+gold-failure streaks, too fast, agreement drift: `anomalies.risk_weight_for`), all per annotator, and a
+lead time far below the annotator's own median or their peers' median (per annotation). Weighted sampling without
 replacement uses Efraimidis-Spirakis keys (u ** (1 / w)) from NumPy's generator seeded with the seed,
 over annotations sorted by id: the same facts and seed always give the same sample.
 """
@@ -20,6 +21,15 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from projects.quality.anomalies import (
+    AGREEMENT_DRIFT,
+    FAST,
+    GOLD_FAILURE_STREAK,
+    STRAIGHT_LINING,
+    Flag,
+    risk_weight_for,
+)
+
 FIRST_TASKS = "first_tasks"
 ANNOTATOR_MINIMUM = "annotator_minimum"
 BASE_RATE = "base_rate"
@@ -28,6 +38,13 @@ LOW_GOLD_ACCURACY = "low_gold_accuracy"
 LOW_AGREEMENT = "low_agreement"
 FASTER_THAN_OWN_NORM = "faster_than_own_norm"
 FASTER_THAN_PEERS = "faster_than_peers"
+# The reason an annotator's anomaly flag adds, per flag kind.
+FLAGGED = {
+    FAST: "flagged_fast",
+    STRAIGHT_LINING: "flagged_straight_lining",
+    GOLD_FAILURE_STREAK: "flagged_gold_failure_streak",
+    AGREEMENT_DRIFT: "flagged_agreement_drift",
+}
 
 
 @dataclass(frozen=True)
@@ -56,6 +73,7 @@ class AnnotatorFacts:
     gold_seen: int = 0
     consensus_agreement: float | None = None  # share of their labels equal to the consensus label
     agreement_items: int = 0
+    flags: tuple[Flag, ...] = ()  # their anomaly flags (anomalies.flag_annotators)
 
 
 @dataclass(frozen=True)
@@ -101,7 +119,7 @@ class Sample:
 
 
 def annotator_risk(facts: AnnotatorFacts, settings: SamplingSettings) -> tuple[float, tuple[str, ...]]:
-    """The weight multiplier and risk signals of an annotator, from gold accuracy and agreement with consensus."""
+    """The weight multiplier and risk signals of an annotator: gold accuracy, agreement with consensus, flags."""
     weight, reasons = 1.0, []
     if (
         facts.gold_accuracy is not None
@@ -117,6 +135,9 @@ def annotator_risk(facts: AnnotatorFacts, settings: SamplingSettings) -> tuple[f
     ):
         weight *= settings.agreement_weight
         reasons.append(LOW_AGREEMENT)
+    if facts.flags:
+        weight *= risk_weight_for(facts.flags)
+        reasons.extend(FLAGGED[kind] for kind in dict.fromkeys(flag.kind for flag in facts.flags) if kind in FLAGGED)
     return weight, tuple(reasons)
 
 

@@ -65,6 +65,7 @@ from projects.quality.aggregation import (
     majority_vote_table,
     sorted_labels,
 )
+from projects.quality.anomalies import Flag
 from projects.quality.batch_labels import NO_ANSWER, BatchLabels, ControlAnswers, LatestAnswers
 from projects.quality.comparison import (
     DEFAULT_MAX_RATING,
@@ -74,6 +75,7 @@ from projects.quality.comparison import (
     control_answer,
     label_type,
 )
+from projects.quality.flag_snapshots import current_flags
 from projects.quality.intervals import wilson_interval
 from projects.quality.sampling import AnnotationColumns, AnnotatorFacts, Sample, SamplingSettings, draw_sample_columns
 
@@ -1080,7 +1082,14 @@ def plan_qa_sample(*, batch: Batch, seed: int, settings: SamplingSettings | None
         aggregation=_aggregate(batch, labels)[0],
         gold_scores=score_gold(project=batch.project),
         first=_first_task_annotations(batch, annotators, settings.first_tasks_in_full),
+        flags=_flags_by_annotator(batch.project),
     )
+
+
+def _flags_by_annotator(project: LabelingProject) -> dict[int, list[Flag]]:
+    """The project's anomaly flags per flagged annotator, as the dashboard shows them (its current snapshot)."""
+    _, flagged = current_flags(project=project, now=timezone.now())
+    return {annotator.pk: flags for annotator, flags in flagged}
 
 
 def _plan_qa_sample(
@@ -1091,6 +1100,7 @@ def _plan_qa_sample(
     aggregation: BatchAggregation,
     gold_scores: list[GoldScore],
     first: set[int],
+    flags: dict[int, list[Flag]],
 ) -> Sample:
     agreement = consensus_agreement(aggregation, labels)
     gold = {score.annotator: score for score in gold_scores if score.control == ALL_CONTROLS}
@@ -1103,6 +1113,7 @@ def _plan_qa_sample(
             if agreement.get(annotator, (0, 0))[1]
             else None,
             agreement_items=agreement.get(annotator, (0, 0))[1],
+            flags=tuple(flags.get(annotator, ())),
         )
         for annotator in np.unique(labels.annotator).tolist()
     ]
@@ -1118,7 +1129,8 @@ def _plan_qa_sample(
 def draw_qa_sample(*, batch: Batch, seed: int, user: AbstractBaseUser | None) -> QASample:
     """Draw and store the batch's QA sample; idempotent: the same batch and seed return the sample drawn first.
 
-    Each item records why it was drawn (first tasks, per-annotator minimum, base rate) and its risk signals.
+    Each item records why it was drawn (first tasks, per-annotator minimum, base rate) and its risk signals,
+    among them the annotator's anomaly flags as the dashboard shows them.
     Atomic; safe when two people draw the same seed at once.
     """
     existing = QASample.objects.filter(batch=batch, seed=seed).first()
@@ -1287,6 +1299,8 @@ def run_quality(
     settings = sampling_settings(project)
     with step("gold"):
         gold = score_gold(project=project)
+    with step("sample"):
+        flags = _flags_by_annotator(project)
     batches = list(Batch.objects.filter(project=project).select_related("project").order_by("id"))
     beside = connection.vendor == "postgresql" and not connection.in_atomic_block
     reader, writer = (_Beside(), _Beside()) if beside else (_AtOnce(), _AtOnce())
@@ -1322,6 +1336,7 @@ def run_quality(
                         aggregation=aggregation,
                         gold_scores=gold,
                         first=first,
+                        flags=flags,
                     )
                     sample = _store_sample(batch, seed, user, settings, plan)
             result = BatchQuality(batch.pk, len(labels), agreement, aggregation, sample)

@@ -7,12 +7,14 @@ from collections import Counter
 import numpy as np
 import pytest
 
+from projects.quality.anomalies import FAST, GOLD_FAILURE_STREAK, STRAIGHT_LINING, Flag, risk_weight_for
 from projects.quality.sampling import (
     ANNOTATOR_MINIMUM,
     BASE_RATE,
     FASTER_THAN_OWN_NORM,
     FASTER_THAN_PEERS,
     FIRST_TASKS,
+    FLAGGED,
     LOW_AGREEMENT,
     LOW_GOLD_ACCURACY,
     AnnotationFacts,
@@ -170,3 +172,25 @@ def test_fast_flags_compare_each_lead_time_with_the_medians_of_own_and_everyone_
         lead_time = np.nan if fact.lead_time is None else fact.lead_time
         assert (FASTER_THAN_OWN_NORM in weight.reasons) == bool(lead_time < settings.fast_factor * own)
         assert (FASTER_THAN_PEERS in weight.reasons) == bool(lead_time < settings.fast_factor * peers)
+
+
+def test_an_annotators_anomaly_flags_multiply_their_weight_and_are_named_among_the_reasons():
+    flags = (Flag(FAST, "recent median 4 s, peers 30 s"), Flag(STRAIGHT_LINING, "'refund' on 95% of answers"))
+
+    weight, reasons = annotator_risk(AnnotatorFacts(1, flags=flags), SamplingSettings(rate=0.1))
+
+    assert weight == risk_weight_for(flags) == 6.0
+    assert reasons == (FLAGGED[FAST], FLAGGED[STRAIGHT_LINING])
+
+
+def test_a_flagged_annotator_is_drawn_more_often_and_their_sampled_items_say_why():
+    facts = annotations({1: 200, 2: 200})
+    flagged = [AnnotatorFacts(2, flags=(Flag(GOLD_FAILURE_STREAK, "5 gold tasks failed in a row"),))]
+    settings = SamplingSettings(rate=0.1, min_per_annotator=0, first_tasks_in_full=0)
+
+    sample = draw_sample(facts, flagged, settings, seed=5)
+
+    drawn = Counter(item.annotator for item in sample.items)
+    assert drawn[2] > 2 * drawn[1]
+    for item in sample.items:
+        assert (FLAGGED[GOLD_FAILURE_STREAK] in item.reasons) == (item.annotator == 2)

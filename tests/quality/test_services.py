@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
 from decimal import Decimal
 
 import pytest
@@ -27,8 +28,9 @@ from projects.models import (
     VendorManager,
 )
 from projects.quality import queries, services
+from projects.quality.anomalies import FAST, STRAIGHT_LINING
 from projects.quality.intervals import wilson_interval
-from projects.quality.sampling import FASTER_THAN_PEERS, LOW_GOLD_ACCURACY
+from projects.quality.sampling import FASTER_THAN_PEERS, FLAGGED, LOW_GOLD_ACCURACY
 from tests.factories import (
     AnnotationFactory,
     AnnotatorFactory,
@@ -252,6 +254,18 @@ def test_drawing_a_qa_sample_is_idempotent_per_seed_and_records_why_each_item_wa
     assert len(first_tasks) == 6 * simulated.project.qa_first_tasks_in_full
     assert sample.settings["rate"] == pytest.approx(0.1) and sample.drawn_by == reviewer
     assert LogEntry.objects.get_for_object(sample).get().actor == reviewer
+
+
+def test_a_flagged_annotators_sampled_work_names_the_flags_that_weighed_it(simulated, reviewer):
+    sample = services.draw_qa_sample(batch=simulated.batch, seed=5, user=reviewer)
+
+    reasons = defaultdict(list)
+    for annotator, item_reasons in sample.items.values_list("annotation__annotator_id", "reasons"):
+        reasons[annotator].append(item_reasons)
+    (spammer,) = simulated.annotators_with("spammer")
+    assert all({FLAGGED[FAST], FLAGGED[STRAIGHT_LINING]} <= set(given) for given in reasons[spammer.pk])
+    for careful in simulated.annotators_with("careful"):
+        assert not any(reason.startswith("flagged_") for given in reasons[careful.pk] for reason in given)
 
 
 def test_first_tasks_count_across_the_project_not_the_batch(simulated, reviewer):
