@@ -13,6 +13,7 @@ from django.utils.html import format_html
 
 from projects.admin.charts import progress_charts
 from projects.admin.dispatch import run_or_queue
+from projects.admin.display import joined
 from projects.admin.pagination import LargeTableAdmin
 from projects.ingest.errors import ImportRefused
 from projects.ingest.services import import_tasks
@@ -66,7 +67,7 @@ class LabelingProjectAdmin(admin.ModelAdmin):
         "name",
         "slug",
         "status",
-        "languages",
+        "language_list",
         "overlap",
         "batch_count",
         "tasks",
@@ -82,6 +83,10 @@ class LabelingProjectAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         return projects_with_counts()
+
+    @admin.display(description="languages")
+    def language_list(self, project: LabelingProject) -> str:
+        return joined(project.languages)
 
     @admin.display(description="batches", ordering="batch_count")
     def batch_count(self, project: LabelingProject) -> int:

@@ -5,12 +5,13 @@ from django.contrib.auth.models import Group
 from django.db.models import Count
 
 from projects.access.roles import ANNOTATOR, VENDOR_MANAGER
+from projects.admin.display import joined
 from projects.models import Annotator, Vendor, VendorManager
 
 
 @admin.register(Vendor)
 class VendorAdmin(admin.ModelAdmin):
-    list_display = ["name", "slug", "languages", "daily_capacity", "annotator_count", "is_active"]
+    list_display = ["name", "slug", "language_list", "daily_capacity", "annotator_count", "is_active"]
     list_filter = ["is_active"]
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
@@ -22,16 +23,28 @@ class VendorAdmin(admin.ModelAdmin):
     def annotator_count(self, vendor: Vendor) -> int:
         return vendor.annotator_count
 
+    @admin.display(description="languages")
+    def language_list(self, vendor: Vendor) -> str:
+        return joined(vendor.languages)
+
 
 @admin.register(Annotator)
 class AnnotatorAdmin(admin.ModelAdmin):
     """Vendor annotators; saving one puts the user in the "annotator" group."""
 
-    list_display = ["user", "vendor", "languages", "skills", "hourly_cost", "is_active"]
+    list_display = ["user", "vendor", "language_list", "skill_list", "hourly_cost", "is_active"]
     list_filter = ["vendor", "is_active"]
     list_select_related = ["user", "vendor"]
     search_fields = ["user__username", "user__email"]
     autocomplete_fields = ["user"]
+
+    @admin.display(description="languages")
+    def language_list(self, annotator: Annotator) -> str:
+        return joined(annotator.languages)
+
+    @admin.display(description="skills")
+    def skill_list(self, annotator: Annotator) -> str:
+        return joined(annotator.skills)
 
     def save_model(self, request, annotator: Annotator, form, change: bool) -> None:
         super().save_model(request, annotator, form, change)

@@ -287,3 +287,15 @@ def test_a_what_if_with_a_bad_number_says_so(client):
     page = client.get(dashboard_url(batch.project), {"batch": batch.pk, "add_annotators": "many"}).content.decode()
 
     assert 'class="errornote"' in page and "add_annotators" in page
+
+
+def test_a_vendor_without_rates_is_said_to_have_none_not_to_cost_nothing(client):
+    project = LabelingProjectFactory(slug="unpriced")
+    batch = BatchFactory(project=project, vendor=VendorFactory(name="Rateless Co"))
+    AnnotationFactory(task=TaskFactory(project=project, batch=batch), annotator=AnnotatorFactory(vendor=batch.vendor))
+    project_manager(client)
+
+    page = client.get(dashboard_url(project)).content.decode()
+
+    assert "no rate set for this vendor" in page
+    assert ">0.00 </td>" not in page.split('id="costs"')[1]  # a total of nothing in no currency
