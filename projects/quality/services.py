@@ -22,7 +22,7 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime
 from functools import cached_property
-from itertools import combinations
+from itertools import combinations, repeat
 from typing import TYPE_CHECKING, TypeVar
 
 import numpy as np
@@ -812,8 +812,14 @@ def _probabilities_json(table: ItemLabels, item: np.ndarray) -> list[str]:
             else "{" + ", ".join(f"{key}: {p!r}" for key, p in zip(keys, rows[position], strict=True) if p > 0) + "}"
             for position in item.tolist()
         ]
-    template = "{" + ", ".join(f"{key.replace('%', '%%')}: %r" for key in keys) + "}"
-    return ["{}" if position < 0 else template % tuple(rows[position]) for position in item.tolist()]
+    # Every label on every item: the texts put together column by column, by joins rather than a format per item.
+    pieces: list[Iterable[str]] = []
+    for index, key in enumerate(keys):
+        values = map(repr, table.probabilities[:, index].tolist())
+        pieces += [repeat(("{" if index == 0 else ", ") + key + ": "), values]
+    # strict=False: the repeated pieces are endless, the values as long as the table.
+    texts = list(map("".join, zip(*pieces, repeat("}"), strict=False))) if keys else ["{}"] * len(rows)
+    return ["{}" if position < 0 else texts[position] for position in item.tolist()]
 
 
 def _aggregate(batch: Batch, labels: BatchLabels | None = None) -> tuple[BatchAggregation, list[ConsensusRows]]:
@@ -916,27 +922,28 @@ def _copy_text(value: str) -> str:
 
 
 def _consensus_copy_text(consensus_rows: list[ConsensusRows], now: datetime) -> str:
-    """The rows in COPY's text format, columns as CONSENSUS_COLUMNS: built as one string, not a call per row."""
+    """The rows in COPY's text format, columns as CONSENSUS_COLUMNS: joined column by column, not formatted per row."""
     moment = now.isoformat()
     flag = {True: "t", False: "f"}
-    lines = []
+    lines: list[str] = []
     for rows in consensus_rows:
-        control = _copy_text(rows.control_name)
-        lines.extend(
-            f"{task}\t{control}\t{method}\t{_copy_text(label)}\t{confidence!r}\t{_copy_text(probabilities)}\t"
-            f"{ratings}\t{flag[needs]}\t{moment}\n"
-            for task, method, label, confidence, probabilities, ratings, needs in zip(
-                rows.task,
-                rows.method,
-                rows.label,
-                rows.confidence,
-                rows.probabilities,
-                rows.ratings,
-                rows.needs_adjudication,
-                strict=True,
-            )
+        labels = {label: _copy_text(label) for label in set(rows.label)}  # few distinct labels
+        probabilities = rows.probabilities
+        if any("\\" in text for text in probabilities):  # only JSON escapes need escaping, all else is plain
+            probabilities = [_copy_text(text) for text in probabilities]
+        columns = (
+            map(str, rows.task),
+            repeat(_copy_text(rows.control_name)),
+            rows.method,
+            map(labels.__getitem__, rows.label),
+            map(repr, rows.confidence),
+            probabilities,
+            map(str, rows.ratings),
+            map(flag.__getitem__, rows.needs_adjudication),
+            repeat(moment),
         )
-    return "".join(lines)
+        lines += map("\t".join, zip(*columns, strict=False))  # strict=False: the repeated columns are endless
+    return "\n".join(lines) + "\n" if lines else ""
 
 
 def _copy_rows(cursor, table: str, columns: list[str], rows: Iterable[tuple] | str) -> None:

@@ -217,6 +217,25 @@ def test_consensus_is_stored_per_task_and_control_with_gold_held_and_ties_sent_t
     assert confusion.matrix.shape == (len(confusion.labels), len(confusion.labels))
 
 
+def test_consensus_labels_with_quotes_backslashes_and_tabs_are_stored_as_given():
+    odd = 'refund "full"\\ or\tpartial'
+    config = f"""<View><Text name="message" value="$message"/>
+      <Choices name="scenario" toName="message"><Choice value="{odd.replace('"', "&quot;")}"/><Choice value="x"/>
+      </Choices></View>"""
+    project = LabelingProjectFactory(label_config=config)
+    batch = BatchFactory(project=project)
+    ann, bo = AnnotatorFactory(), AnnotatorFactory()
+    task = TaskFactory(project=project, batch=batch)
+    label(task, ann, choice("scenario", odd))
+    label(task, bo, choice("scenario", odd))
+
+    services.aggregate_batch(batch=batch)
+
+    stored = ItemConsensus.objects.get(task=task)
+    assert stored.label == odd
+    assert list(stored.probabilities) == [odd]
+
+
 def test_an_adjudication_settles_the_item_and_survives_reaggregation(triage_project, reviewer):
     batch = BatchFactory(project=triage_project)
     tied = TaskFactory(project=triage_project, batch=batch)
