@@ -301,6 +301,7 @@ def batch_what_if(
             per_annotator_hourly_rate=labels_per_hour,
             hours_per_day=hours_per_day,
             current_headcount=effort["annotators"],
+            current_daily_rate=projection.daily_rate or 0.0,
         )
     error = None
     try:

@@ -176,11 +176,16 @@ def headcount_needed(
     per_annotator_hourly_rate: float,
     hours_per_day: float,
     current_headcount: int,
+    current_daily_rate: float | None = None,
 ) -> HeadcountPlan:
     """Annotators needed to accept `remaining` by the end of `due`, working from the day after `as_of`.
 
     The rate is measured accepted labels per annotator-hour (so rework is already priced in), times the hours an
     annotator works a day. New annotators are assumed as productive as the measured ones: no ramp-up is modelled.
+
+    With `current_daily_rate` (the batch's forecast pace), the current team is taken at that pace rather than at
+    full capacity, and the plan adds what closes the gap: exactly what `what_if` needs to meet the due date, so the
+    two never disagree. Without it, every annotator counts at full capacity.
     """
     if current_headcount < 0:
         raise ValueError(f"current_headcount must not be negative, got {current_headcount}")
@@ -202,6 +207,11 @@ def headcount_needed(
     if capacity <= 0:
         reason = "no measured productivity: an annotator adds nothing per day"
         return HeadcountPlan(needed=None, additional=None, required_daily_rate=required, reason=reason, **plan)
+    if current_daily_rate is not None:
+        additional = _ceil(max(0.0, required - current_daily_rate) / capacity)
+        return HeadcountPlan(
+            needed=current_headcount + additional, additional=additional, required_daily_rate=required, **plan
+        )
     needed = _ceil(required / capacity)
     return HeadcountPlan(
         needed=needed, additional=max(0, needed - current_headcount), required_daily_rate=required, **plan

@@ -334,3 +334,31 @@ def test_what_if_adding_annotators_needs_their_productivity():
     forecast = forecast_completion([50], remaining=100, as_of=MARCH_1)
     with pytest.raises(ValueError, match="per-annotator rate"):
         what_if(forecast, add_annotators=1)
+
+
+@pytest.mark.parametrize("pace", [[0, 0, 0], [50] * 7, [12, 30, 41, 25, 33], [400] * 7])
+def test_the_headcount_plan_at_the_current_pace_is_what_the_what_if_needs_to_meet_the_due_date(pace):
+    # The dashboard shows both: the plan must never say "nobody more" while the what-if says "misses".
+    forecast = forecast_completion(pace, remaining=1000, as_of=MARCH_1)
+    due = date(2025, 3, 11)
+    plan = headcount_needed(
+        remaining=1000,
+        as_of=MARCH_1,
+        due=due,
+        per_annotator_hourly_rate=4.0,
+        hours_per_day=6,
+        current_headcount=3,
+        current_daily_rate=forecast.daily_rate or 0.0,
+    )
+
+    with_plan = what_if(
+        forecast, add_annotators=plan.additional, per_annotator_hourly_rate=4.0, hours_per_day=6, due=due
+    )
+
+    assert with_plan.misses_due is False
+    if plan.additional:
+        one_fewer = what_if(
+            forecast, add_annotators=plan.additional - 1, per_annotator_hourly_rate=4.0, hours_per_day=6, due=due
+        )
+        assert one_fewer.misses_due is True
+    assert plan.needed == 3 + plan.additional
