@@ -1,5 +1,6 @@
 """The demo comes alive: push the demo batches to the vendors' local Label Studio servers,
-let the simulated annotators label through the API as their own users, then pull.
+let the simulated annotators label through the API as their own users, pull, then give
+QA and the SLA monitor something to show.
 
 One local server per vendor (Label Studio Community has no roles, so a server serves one
 vendor), started by `scripts/labelstudio start VENDOR_SLUG PORT` before this runs.
@@ -11,10 +12,12 @@ import random
 import subprocess
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.test.utils import override_settings
 
 from projects.demo.services import ANNOTATORS, PROJECT_SLUG, load_answer_key
 from projects.demo.simulation import PROFILES, simulated_answer, simulated_lead_time
@@ -23,7 +26,19 @@ from projects.labelstudio.accounts import label_studio_email
 from projects.labelstudio.client import LabelStudioClient
 from projects.labelstudio.push import push_batch
 from projects.labelstudio.sync import SyncOutcome, sync_all
-from projects.models import AnnotatorAccount, Batch, LabelingProject, LabelStudioConnection, LabelStudioProject, Vendor
+from projects.labelstudio.webhooks import ensure_webhook
+from projects.models import (
+    AnnotatorAccount,
+    Batch,
+    LabelingProject,
+    LabelStudioConnection,
+    LabelStudioProject,
+    QASample,
+    Task,
+    Vendor,
+)
+from projects.quality.services import aggregate_batch, draw_qa_sample
+from projects.sla.services import SlaCheck, check_slas
 
 ROOT = Path(settings.BASE_DIR)
 SERVER_SCRIPT = ROOT / "scripts" / "labelstudio"
@@ -42,10 +57,13 @@ class DemoServerMissing(Exception):
 
 @dataclass
 class LiveOutcome:
-    connections: list[LabelStudioConnection]
     pushed: int
     labeled: int
     syncs: list[SyncOutcome]
+    webhooks: int
+    qa_samples: list[QASample]
+    sla: SlaCheck
+    connections: list[LabelStudioConnection] = field(default_factory=list)
 
 
 def connect_local_servers() -> list[LabelStudioConnection]:
@@ -158,16 +176,69 @@ def set_local_passwords(password: str, say: Say) -> None:
     say(f"  Label Studio passwords set for {len(jobs)} annotators")
 
 
+def register_webhooks(project: LabelingProject) -> int:
+    """Register each of the project's Label Studio projects' webhook; idempotent (`ensure_webhook` finds it)."""
+    registered = 0
+    for label_studio_project in LabelStudioProject.objects.filter(batch__project=project).select_related("connection"):
+        ensure_webhook(LabelStudioClient.for_connection(label_studio_project.connection), label_studio_project)
+        registered += label_studio_project.webhook_id is not None
+    return registered
+
+
+def draw_demo_qa_samples(project: LabelingProject, say: Say) -> list[QASample]:
+    """Aggregate and draw the QA sample of each fully labeled batch, as the admin action does (the batch id
+    is the seed, the project manager draws); idempotent: a rerun finds the samples already drawn."""
+    drawn_by = get_user_model().objects.get(username="pm")
+    unlabeled = Task.objects.filter(batch_id__in=project.batches.values("pk")).exclude(
+        status__in=(Task.Status.ANNOTATED, Task.Status.COMPLETED)
+    )
+    samples = []
+    for batch in project.batches.exclude(pk__in=unlabeled.values("batch_id")).filter(tasks__isnull=False).distinct():
+        aggregate_batch(batch=batch)
+        sample = draw_qa_sample(batch=batch, seed=batch.pk, user=drawn_by)
+        say(f"  QA sample of {batch.name}: {sample.items.count()} annotations")
+        samples.append(sample)
+    return samples
+
+
+def work_the_demo(project: LabelingProject, *, seed: int, say: Say) -> LiveOutcome:
+    """Push, label as the workforce, pull, register the webhooks, draw QA samples and run the SLA monitor once.
+
+    Idempotent: a rerun pushes, labels, draws and records nothing twice.
+    """
+    # The workforce labels before annotate serves, so a webhook would fail on every label: push and pull
+    # without them (the pull brings every label back), and register them once the labels are in.
+    with override_settings(ANNOTATE_WEBHOOK_BASE_URL=""):
+        say("Pushing the demo batches to each vendor's Label Studio ...")
+        pushed = push_demo_batches(project, say)
+        say("The simulated annotators label through Label Studio's API ...")
+        labeled = label_like_the_workforce(project, seed=seed, say=say)
+        say("Pulling the labels back ...")
+        syncs = sync_all(project_slug=project.slug)
+    webhooks = register_webhooks(project)
+    if webhooks:
+        say(f"  webhooks registered on {webhooks} Label Studio projects")
+    say("Aggregating the fully labeled batches and drawing their QA samples ...")
+    qa_samples = draw_demo_qa_samples(project, say)
+    sla = check_slas()
+    say(f"SLA monitor: {sla.checked} batches checked, {len(sla.changes)} state changes")
+    return LiveOutcome(pushed=pushed, labeled=labeled, syncs=syncs, webhooks=webhooks, qa_samples=qa_samples, sla=sla)
+
+
 def bring_demo_to_life(*, password: str, seed: int, say: Say) -> LiveOutcome:
     project = LabelingProject.objects.get(slug=PROJECT_SLUG)
     connections = connect_local_servers()
-    say("Pushing the demo batches to each vendor's Label Studio ...")
-    pushed = push_demo_batches(project, say)
-    say("The simulated annotators label through Label Studio's API ...")
-    labeled = label_like_the_workforce(project, seed=seed, say=say)
-    if pushed:  # first run only: a password is set once per user
+    outcome = work_the_demo(project, seed=seed, say=say)
+    outcome.connections = connections
+    if outcome.pushed:  # first run only: a password is set once per user
         say("Setting the annotators' Label Studio passwords ...")
         set_local_passwords(password, say)
-    say("Pulling the labels back ...")
-    syncs = sync_all(project_slug=project.slug)
-    return LiveOutcome(connections=connections, pushed=pushed, labeled=labeled, syncs=syncs)
+    return outcome
+
+
+def suggested_login(connection: LabelStudioConnection) -> str:
+    """The e-mail of an annotator worth watching on the connection: a careful one, else the first by e-mail."""
+    careful = [item.username for item in ANNOTATORS if item.profile == "careful"]
+    accounts = connection.accounts.order_by("email")
+    account = accounts.filter(annotator__user__username__in=careful).first() or accounts.first()
+    return account.email if account else "(no annotator yet)"

@@ -22,7 +22,7 @@ from projects.demo.conversations import Conversation, generate_conversations
 from projects.demo.simulation import model_prediction
 from projects.ingest.services import import_tasks
 from projects.labeling.label_config import LabelConfig, answer_to_result, parse_label_config
-from projects.models import Annotator, Batch, LabelingProject, Vendor, VendorManager
+from projects.models import Annotator, Batch, LabelingProject, SlaPolicy, Vendor, VendorManager, VendorRate
 
 DEMO_DIR = Path(__file__).parent
 PROJECT_SLUG = "aftersales-cs"
@@ -44,6 +44,23 @@ VENDORS = (
     {"slug": "lingua-works", "name": "Lingua Works", "languages": ["en", "zh"], "daily_capacity": 400},
     {"slug": "huayu-data", "name": "Huayu Data 华语数据", "languages": ["zh", "en"], "daily_capacity": 600},
 )
+# What each vendor charges (unit, amount, currency): one prices by the task, the other by the hour.
+VENDOR_RATES = {
+    "lingua-works": (VendorRate.Unit.PER_TASK, Decimal("0.12"), "USD"),
+    "huayu-data": (VendorRate.Unit.PER_HOUR, Decimal("9.50"), "USD"),
+}
+# The rates start this long before the demo is built, so every simulated label is priced.
+RATES_VALID_FOR = dt.timedelta(days=30)
+# The project's SLA: a week from push to labels, and quality floors the spammer's vendor should struggle with.
+# Throughput is left unchecked: nobody labels a demo left idle, and the due-date forecast already watches pace.
+SLA_POLICY = {
+    "turnaround_hours": 168,
+    "min_gold_accuracy": Decimal("0.800"),
+    "min_qa_acceptance": Decimal("0.900"),
+    "min_agreement": Decimal("0.600"),
+    "window_days": 7,
+    "grace_hours": 24,
+}
 ANNOTATORS = (
     DemoAnnotator("alice.chen", "Alice Chen", "lingua-works", ("en", "zh"), "careful", Decimal("18.00")),
     DemoAnnotator("ben.okafor", "Ben Okafor", "lingua-works", ("en",), "steady", Decimal("16.50")),
@@ -128,12 +145,15 @@ def load_answer_key() -> dict[str, dict[str, str]]:
 def build_demo(*, seed: int = 7, tasks_per_batch: int = 60, reset: bool = False) -> DemoResult:
     """Create the demo project, vendors, people and batches; deterministic for a seed.
 
-    Idempotent: when the demo project exists it is left as it is unless reset is set.
+    Idempotent: when the demo project exists it is left as it is unless reset is set; either way each demo
+    vendor has a rate and the project an SLA policy, added once when missing.
     """
     password = demo_password()
     logins = [(username, role) for username, role in _logins()]
     existing = LabelingProject.objects.filter(slug=PROJECT_SLUG).first()
     if existing and not reset:
+        with transaction.atomic():
+            _ensure_rates_and_sla_policy(existing)
         return DemoResult(project=existing, created=False, password=password, logins=logins)
 
     rng = random.Random(seed)
@@ -174,8 +194,24 @@ def build_demo(*, seed: int = 7, tasks_per_batch: int = 60, reset: bool = False)
                     encoding="utf-8",
                 )
                 import_tasks(project=project, path=path, file_name=path.name, batch=batch)
+        _ensure_rates_and_sla_policy(project)
         save_answer_key(everything)
     return DemoResult(project=project, created=True, password=password, logins=logins)
+
+
+def _ensure_rates_and_sla_policy(project: LabelingProject) -> None:
+    # A vendor that already has a rate keeps it: a rerun, or a PM's own rate, is left alone.
+    valid_from = timezone.now().replace(hour=0, minute=0, second=0, microsecond=0) - RATES_VALID_FOR
+    for vendor_slug, (unit, amount, currency) in VENDOR_RATES.items():
+        vendor = Vendor.objects.get(slug=vendor_slug)
+        if not vendor.rates.exists():
+            rate = VendorRate(vendor=vendor, unit=unit, amount=amount, currency=currency, valid_from=valid_from)
+            rate.full_clean()
+            rate.save()
+    if not SlaPolicy.objects.filter(project=project, batch__isnull=True, vendor__isnull=True).exists():
+        policy = SlaPolicy(project=project, created_by=project.created_by, **SLA_POLICY)
+        policy.full_clean()
+        policy.save()
 
 
 def _logins() -> list[tuple[str, str]]:

@@ -8,7 +8,7 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
 from projects.demo.services import PROJECT_SLUG, build_demo
-from projects.models import Annotator, Batch, LabelingProject, Task, Vendor
+from projects.models import Annotator, Batch, LabelingProject, SlaPolicy, Task, Vendor, VendorRate
 
 
 def _snapshot() -> list[tuple]:
@@ -58,6 +58,32 @@ def test_demo_run_twice_keeps_the_existing_project(db, monkeypatch):
     result = build_demo(tasks_per_batch=10)
     assert not result.created
     assert Task.objects.count() == 40
+    assert VendorRate.objects.count() == 2
+    assert SlaPolicy.objects.count() == 1
+
+
+def test_each_demo_vendor_has_one_rate_in_one_currency_from_before_the_demo(db, monkeypatch):
+    monkeypatch.setenv("DEMO_PASSWORD", "demo-password-for-tests")
+    result = build_demo(tasks_per_batch=10)
+
+    rates = {rate.vendor.slug: rate for rate in VendorRate.objects.select_related("vendor")}
+    assert rates["lingua-works"].unit == VendorRate.Unit.PER_TASK
+    assert rates["huayu-data"].unit == VendorRate.Unit.PER_HOUR
+    assert all(rate.amount > 0 and rate.valid_from < result.project.created_at for rate in rates.values())
+    policy = SlaPolicy.objects.get(project=result.project)
+    assert policy.batch is None and policy.vendor is None and policy.min_gold_accuracy is not None
+
+
+def test_a_demo_built_before_it_had_rates_gains_them_once_on_the_next_run(db, monkeypatch):
+    monkeypatch.setenv("DEMO_PASSWORD", "demo-password-for-tests")
+    build_demo(tasks_per_batch=10)
+    VendorRate.objects.all().delete()
+    SlaPolicy.objects.all().delete()
+
+    build_demo(tasks_per_batch=10)
+    build_demo(tasks_per_batch=10, reset=True)
+    assert VendorRate.objects.count() == 2
+    assert SlaPolicy.objects.count() == 1
 
 
 def test_demo_people_have_their_roles_and_vendor_managers_see_only_their_vendor(db, monkeypatch):

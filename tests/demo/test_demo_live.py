@@ -5,11 +5,28 @@ from __future__ import annotations
 from collections import Counter
 
 import pytest
+from django.contrib.auth import get_user_model
 
+from projects.demo import live
 from projects.demo.live import label_like_the_workforce, push_demo_batches
 from projects.demo.services import build_demo
+from projects.labelstudio.client import LabelStudioClient
 from projects.labelstudio.sync import sync_all
-from projects.models import Annotation, LabelStudioConnection, Task
+from projects.models import (
+    Annotation,
+    ItemConsensus,
+    LabelStudioConnection,
+    LabelStudioProject,
+    QASample,
+    QASampleItem,
+    SlaEvent,
+    SlaPolicy,
+    SlaStatus,
+    Task,
+    VendorRate,
+)
+from projects.quality.review import batches_for_review
+from projects.sla.queries import vendor_costs
 
 pytestmark = pytest.mark.labelstudio
 
@@ -45,3 +62,73 @@ def test_the_workforce_labels_through_label_studio_and_the_pull_attributes_each_
     )
     assert list(spam) == ["refund"]
     assert Task.objects.filter(project=result.project, status=Task.Status.ANNOTATED).count() == 24
+
+
+def _counts() -> dict[str, int]:
+    return {
+        "annotations": Annotation.objects.count(),
+        "rates": VendorRate.objects.count(),
+        "policies": SlaPolicy.objects.count(),
+        "samples": QASample.objects.count(),
+        "sample items": QASampleItem.objects.count(),
+        "consensus": ItemConsensus.objects.count(),
+        "sla statuses": SlaStatus.objects.count(),
+        "sla events": SlaEvent.objects.count(),
+    }
+
+
+def test_the_demo_ends_priced_with_qa_samples_sla_states_and_webhooks_registered_after_the_labels(
+    label_studio_server, transactional_db, monkeypatch, settings
+):
+    monkeypatch.setenv("DEMO_PASSWORD", "demo-password-for-tests")
+    # Nothing listens here: a webhook registered before the labels would fail on each of them.
+    settings.ANNOTATE_WEBHOOK_BASE_URL = "http://127.0.0.1:9"
+    result = build_demo(tasks_per_batch=8)
+    LabelStudioConnection.objects.create(
+        name="test enterprise",
+        url=label_studio_server.url,
+        edition=LabelStudioConnection.Edition.ENTERPRISE,
+        token_env_var="ANNOTATE_TEST_LABEL_STUDIO_TOKEN",
+    )
+    hooks_while_labeling = []
+    label = live.label_like_the_workforce
+
+    def label_and_look_for_hooks(project, *, seed, say):
+        for label_studio_project in LabelStudioProject.objects.select_related("connection"):
+            client = LabelStudioClient.for_connection(label_studio_project.connection)
+            hooks_while_labeling.extend(client.list_webhooks(label_studio_project.label_studio_id))
+        return label(project, seed=seed, say=say)
+
+    monkeypatch.setattr(live, "label_like_the_workforce", label_and_look_for_hooks)
+
+    outcome = live.work_the_demo(result.project, seed=7, say=lambda line: None)
+
+    assert outcome.labeled == 48
+    assert hooks_while_labeling == []
+    assert outcome.webhooks == 4
+    for label_studio_project in LabelStudioProject.objects.select_related("connection"):
+        client = LabelStudioClient.for_connection(label_studio_project.connection)
+        hooks = client.list_webhooks(label_studio_project.label_studio_id)
+        assert [hook["id"] for hook in hooks] == [label_studio_project.webhook_id]
+
+    costs = vendor_costs(project=result.project)
+    assert {cost.vendor_name for cost in costs} == {"Lingua Works", "Huayu Data 华语数据"}
+    for cost in costs:
+        assert cost.labels and cost.unpriced_labels == 0 and cost.total_cost > 0 and cost.currency == "USD"
+
+    # Last week's batches are fully labeled: they, and only they, have a sample in the qa account's queue.
+    qa = get_user_model().objects.get(username="qa")
+    queue = {row.batch.name: row for row in batches_for_review(qa)}
+    assert set(queue) == {"2026-W47 Lingua Works", "2026-W47 Huayu Data"}
+    for row in queue.values():
+        assert row.sample is not None and row.sample.seed == row.batch.pk
+        assert row.sample.items.filter(status=QASampleItem.Status.PENDING).exists()
+
+    assert outcome.sla.checked == 4
+    assert SlaStatus.objects.filter(batch__project=result.project, checked_at__isnull=False).count() == 4
+
+    before = _counts()
+    build_demo(tasks_per_batch=8)
+    again = live.work_the_demo(result.project, seed=7, say=lambda line: None)
+    assert (again.pushed, again.labeled, again.sla.changes) == (0, 0, [])
+    assert _counts() == before, "a rerun duplicates nothing"

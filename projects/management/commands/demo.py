@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError
 
-from projects.demo.live import DemoServerMissing, bring_demo_to_life
+from projects.demo.live import DemoServerMissing, bring_demo_to_life, suggested_login
 from projects.demo.services import build_demo
 from projects.labeling.queries import projects_with_counts
 from projects.labelstudio.client import LabelStudioError
@@ -43,7 +43,8 @@ class Command(BaseCommand):
             self.stdout.write(
                 self.style.SUCCESS(
                     f"Label Studio: {live.pushed} tasks pushed, {live.labeled} labels made, "
-                    f"{project.annotated_count} tasks annotated in annotate."
+                    f"{project.annotated_count} tasks annotated in annotate; "
+                    f"{len(live.qa_samples)} QA samples for the qa account, {live.sla.checked} batches SLA-checked."
                 )
             )
         self.stdout.write(f"Demo logins (password for all: {result.password}):")
@@ -53,10 +54,5 @@ class Command(BaseCommand):
             for connection in live.connections:
                 self.stdout.write(
                     f"Label Studio for {connection.vendor.name}: {connection.browser_url}/user/login/ "
-                    f"— sign in as an annotator of that vendor, e.g. {_first_annotator_email(connection)}"
+                    f"— sign in as an annotator of that vendor, e.g. {suggested_login(connection)}"
                 )
-
-
-def _first_annotator_email(connection) -> str:
-    account = connection.accounts.order_by("email").first()
-    return account.email if account else "(no annotator yet)"
