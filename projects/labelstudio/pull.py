@@ -22,6 +22,7 @@ from django.db.models import Case, Exists, JSONField, OuterRef, Q, Value, When
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
+from projects.labeling.batch_status import advance_batch_status, batches_of_tasks
 from projects.labeling.tallies import mark_tasks_stale
 from projects.labelstudio.client import LabelStudioClient, LabelStudioError
 from projects.models import (
@@ -384,6 +385,7 @@ def refresh_task_status(task_ids: set[int]) -> None:
     if not task_ids:
         return
     mark_tasks_stale(task_ids)
+    advance_batch_status(batches_of_tasks(task_ids))
     live = Annotation.objects.filter(task=OuterRef("pk"), is_deleted=False)
     Task.objects.filter(
         pk__in=task_ids, status__in=[Task.Status.PUSHED, Task.Status.ANNOTATED, Task.Status.SKIPPED]

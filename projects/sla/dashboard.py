@@ -23,9 +23,10 @@ from projects.quality.flag_snapshots import current_flags
 from projects.quality.intervals import wilson_interval
 from projects.sla import forecast
 from projects.sla.queries import CostFigures, MixedCurrencies, statuses_by_severity, vendor_costs
-from projects.sla.services import OPEN_STATUSES, measure_batch
+from projects.sla.services import measure_batch
 
 LIVE = Q(is_deleted=False, was_cancelled=False)
+LABELING_STATUSES = (Batch.Status.PUSHED, Batch.Status.IN_PROGRESS)
 DEFAULT_HOURS_PER_DAY = 8.0
 
 
@@ -261,9 +262,10 @@ def anomaly_board(*, project: LabelingProject, now: dt.datetime) -> tuple[dt.dat
 
 
 def open_batches(*, project: LabelingProject) -> list[Batch]:
-    """The project's batches still being labeled or checked, soonest due first; one query."""
+    """The project's batches still being labeled (delivered ones have nothing left to forecast), soonest due first;
+    one query."""
     return list(
-        Batch.objects.filter(project=project, status__in=OPEN_STATUSES)
+        Batch.objects.filter(project=project, status__in=LABELING_STATUSES)
         .select_related("vendor")
         .order_by("due_at", "name")
     )

@@ -10,7 +10,7 @@ from projects.labelstudio.client import LabelStudioAuthError, LabelStudioClient,
 from projects.labelstudio.connections import TenancyRefused
 from projects.labelstudio.pull import pull_annotations
 from projects.labelstudio.push import PushRefused, push_batch
-from projects.models import Annotation, AnnotationVersion, AnnotatorAccount, LabelStudioProject, SyncRun, Task
+from projects.models import Annotation, AnnotationVersion, AnnotatorAccount, Batch, LabelStudioProject, SyncRun, Task
 from tests.factories import TaskFactory, VendorFactory
 from tests.labelstudio.helpers import assert_mirrors_label_studio_export, choice, label_tasks, make_batch
 
@@ -44,6 +44,8 @@ def test_push_label_pull_equals_label_studio_export(vendor_connection):
     assert Annotation.objects.filter(was_cancelled=True).count() == 1
     assert Annotation.objects.filter(annotator__isnull=True).count() == 0
     assert set(Task.objects.filter(batch=batch).values_list("status", flat=True)) == {Task.Status.ANNOTATED}
+    batch.refresh_from_db()
+    assert batch.status == Batch.Status.DELIVERED  # every task has its overlap of 2 (a skip counts, as in LS)
 
 
 def test_edits_keep_the_earlier_version_and_deletions_are_mirrored(vendor_connection):
