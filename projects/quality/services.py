@@ -873,7 +873,8 @@ def aggregate_batch(*, batch: Batch) -> BatchAggregation:
 CONSENSUS_FIELDS = ("method", "label", "confidence", "probabilities", "ratings", "needs_adjudication", "computed_at")
 
 
-def _store_consensus(batch: Batch, consensus_rows: list[ConsensusRows]) -> None:
+def _store_consensus(batch: Batch, consensus_rows: list[ConsensusRows], copy_text: str | None = None) -> None:
+    """Store the batch's consensus rows; `copy_text` is them in COPY's text format, when the caller made it."""
     now = timezone.now()
     with transaction.atomic():
         stored = list(ItemConsensus.objects.filter(task__batch=batch).values_list("id", "task_id", "control_name"))
@@ -882,7 +883,8 @@ def _store_consensus(batch: Batch, consensus_rows: list[ConsensusRows]) -> None:
             stale = [pk for pk, task, control_name in stored if (task, control_name) not in keep]
             ItemConsensus.objects.filter(pk__in=stale).delete()
         if connection.vendor == "postgresql":
-            _upsert_consensus_by_copy(_consensus_copy_text(consensus_rows, now), first_time=not stored)
+            copy_text = _consensus_copy_text(consensus_rows, now) if copy_text is None else copy_text
+            _upsert_consensus_by_copy(copy_text, first_time=not stored)
             return
         ItemConsensus.objects.bulk_create(
             [
@@ -1325,7 +1327,10 @@ def run_quality(
                 agreement = _compute_agreement(batch, controls, labels, resamples, seed)
             with step("aggregation"):
                 aggregation, consensus_rows = _aggregate(batch, labels)
-            write = writer.submit(_timed, _store_consensus, batch, consensus_rows)
+            with step("consensus_write"):
+                # Made here, so the writer thread waits on the database only, not on this thread for Python's lock.
+                copy_text = _consensus_copy_text(consensus_rows, timezone.now()) if beside else None
+            write = writer.submit(_timed, _store_consensus, batch, consensus_rows, copy_text)
             with step("sample"):
                 sample = QASample.objects.filter(batch=batch, seed=seed).first()
                 if sample is None:
