@@ -348,6 +348,10 @@ class AnnotationAdmin(LargeTableAdmin):
     def by_annotator(self, annotation: Annotation) -> Annotator | None:
         return annotation.annotator
 
+    def has_add_permission(self, request) -> bool:
+        # Annotations mirror Label Studio: they are made there and come back through the pull.
+        return False
+
     def has_change_permission(self, request, obj=None) -> bool:
         # Annotations mirror Label Studio; they change there and come back through the pull.
         return False

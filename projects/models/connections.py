@@ -44,6 +44,7 @@ class LabelStudioConnection(models.Model):
 
     class Meta:
         ordering = ["name"]
+        verbose_name = "Label Studio connection"
         constraints = [
             models.CheckConstraint(
                 condition=~models.Q(edition="community") | models.Q(vendor__isnull=False),

@@ -55,6 +55,7 @@ class LabelStudioProject(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name = "Label Studio project"
         constraints = [
             models.UniqueConstraint(
                 fields=["batch", "connection", "kind"], name="one_label_studio_project_per_batch_server_kind"
