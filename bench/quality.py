@@ -20,8 +20,8 @@ vacuumed first (not timed), so every run does the same work on the same tables.
 
 Figures:
 1. the run's wall time in total, against the goal of 20 s, and the time each step took (gold, load, agreement,
-   aggregation, consensus_write, sample): the next batch's load and each batch's consensus write run on threads
-   of their own beside the computation, so the steps add up to more than the total;
+   aggregation, consensus_write, sample): the next batch's load and each batch's consensus and QA sample writes
+   run on threads of their own beside the computation, so the steps add up to more than the total;
 2. its aggregation step (consensus computed, and written: the write's own time, though it overlaps) against
    crowd-kit's DawidSkene fitted directly on the same ratings (per batch, gold as true_labels, the same
    iterations and tolerance, data already in memory), against the goal of 1.3x; and the same without the

@@ -1228,8 +1228,8 @@ class ProjectQuality:
     project: int
     gold: list[GoldScore]
     batches: list[BatchQuality]
-    # Time per step of QUALITY_STEPS, summed over batches. Loads and consensus writes run beside the
-    # computation (see `run_quality`), so the steps can add up to more than the run's wall time.
+    # Time per step of QUALITY_STEPS, summed over batches. Loads, consensus and QA sample writes run beside
+    # the computation (see `run_quality`), so the steps can add up to more than the run's wall time.
     seconds: dict[str, float]
 
 
@@ -1285,10 +1285,10 @@ def run_quality(
     and keeps a QA sample already drawn with this seed); the pass as a whole is not one transaction.
     `progress` sees each batch's result once it is stored; `seconds` says where the time went.
 
-    On PostgreSQL, outside a transaction, the next batch's annotations are loaded and each batch's consensus
-    is written on two threads of their own while this one computes: the database's time and Python's overlap
-    on a machine with two cores or more. Inside a transaction (other connections would not see its rows) and on
-    other databases everything runs in this thread, in the same order.
+    On PostgreSQL, outside a transaction, the next batch's annotations are loaded, and each batch's consensus
+    and QA sample written, on two threads of their own while this one computes: the database's time and
+    Python's overlap on a machine with two cores or more. Inside a transaction (other connections would not
+    see its rows) and on other databases everything runs in this thread, in the same order.
     """
     seconds = dict.fromkeys(QUALITY_STEPS, 0.0)
 
@@ -1314,7 +1314,8 @@ def run_quality(
     beside = connection.vendor == "postgresql" and not connection.in_atomic_block
     reader, writer = (_Beside(), _Beside()) if beside else (_AtOnce(), _AtOnce())
     results: list[BatchQuality] = []
-    writes: list[tuple[BatchQuality, Future[tuple[None, float]]]] = []  # in batch order, not yet reported
+    # Batches computed, not yet reported: their results, and their consensus and sample writes, in batch order.
+    pending: list[tuple[Batch, int, BatchAgreement, BatchAggregation, Future, Future]] = []
     first_tasks: dict[int, list[int]] = {}  # annotator → their first tasks' annotations, shared by the batches
     try:
         loads = [reader.submit(_timed, _batch_labels, batches[0], controls)] if batches else []
@@ -1350,15 +1351,19 @@ def run_quality(
                         first=first,
                         flags=flags,
                     )
-                    sample = _store_sample(batch, seed, user, settings, plan)
-            result = BatchQuality(batch.pk, len(labels), agreement, aggregation, sample)
-            results.append(result)
-            writes.append((result, write))
-            while writes and (writes[0][1].done() or position + 1 == len(batches)):
-                done, write = writes.pop(0)
+                    stored = writer.submit(_timed, _store_sample, batch, seed, user, settings, plan)
+                else:
+                    stored = _AtOnce().submit(_timed, lambda drawn=sample: drawn)
+            pending.append((batch, len(labels), agreement, aggregation, write, stored))
+            last = position + 1 == len(batches)
+            while pending and (last or (pending[0][4].done() and pending[0][5].done())):
+                done, annotations, done_agreement, done_aggregation, write, stored = pending.pop(0)
                 finished("consensus_write", write)
+                sample = finished("sample", stored)
+                result = BatchQuality(done.pk, annotations, done_agreement, done_aggregation, sample)
+                results.append(result)
                 if progress is not None:
-                    progress(done)
+                    progress(result)
     finally:
         reader.shutdown()
         writer.shutdown()
