@@ -469,7 +469,8 @@ def test_a_quality_run_loading_and_writing_beside_the_computation_stores_what_a_
     reported = []
 
     def progress(result):
-        reported.append((result.batch, ItemConsensus.objects.filter(task__batch_id=result.batch).count()))
+        consensus = ItemConsensus.objects.filter(task__batch_id=result.batch).count()
+        reported.append((result.batch, consensus, result.sample.items.count()))
 
     beside = run_quality(project=project, seed=3, resamples=50, progress=progress)  # outside a transaction
     stored_beside = stored()
@@ -479,7 +480,8 @@ def test_a_quality_run_loading_and_writing_beside_the_computation_stores_what_a_
         at_once = run_quality(project=project, seed=3, resamples=50)
 
     assert stored() == stored_beside
-    assert [batch for batch, _ in reported] == [simulated.batch.pk for simulated in batches]
-    assert all(count == 150 * 3 for _, count in reported)  # each batch's consensus stored when reported
+    assert [batch for batch, _, _ in reported] == [simulated.batch.pk for simulated in batches]
+    # Each batch's consensus and QA sample are stored when it is reported.
+    assert all(consensus == 150 * 3 and items >= 45 for _, consensus, items in reported)
     assert [result.agreement for result in beside.batches] == [result.agreement for result in at_once.batches]
     assert beside.seconds["load"] > 0 and beside.seconds["consensus_write"] > 0
