@@ -53,11 +53,12 @@ VENDOR_RATES = {
 RATES_VALID_FOR = dt.timedelta(days=30)
 # The project's SLA: a week from push to labels, and quality floors the spammer's vendor should struggle with.
 # Throughput is left unchecked: nobody labels a demo left idle, and the due-date forecast already watches pace.
+# No agreement floor: the simulated workforce agrees little everywhere (alpha about 0.2 on its weakest control,
+# careful vendor included), so a floor would breach every batch and hide the vendor the spammer drags down.
 SLA_POLICY = {
     "turnaround_hours": 168,
     "min_gold_accuracy": Decimal("0.800"),
     "min_qa_acceptance": Decimal("0.900"),
-    "min_agreement": Decimal("0.600"),
     "window_days": 7,
     "grace_hours": 24,
 }
