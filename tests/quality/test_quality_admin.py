@@ -10,7 +10,7 @@ from projects.quality import services
 from tests.factories import ErrorCategoryFactory, UserFactory
 from tests.quality.simulated_workforce import simulate_batch
 
-pytestmark = [pytest.mark.django_db, pytest.mark.filterwarnings("ignore::pandas.errors.Pandas4Warning")]
+pytestmark = pytest.mark.django_db
 LISTS = ("qasample", "qasampleitem", "review", "adjudication", "itemconsensus", "goldretirement", "batchdecision")
 
 

@@ -12,7 +12,7 @@ from django.core.management import CommandError, call_command
 from projects.models import ItemConsensus, QASample, Task
 from tests.quality.simulated_workforce import simulate_batch
 
-pytestmark = [pytest.mark.django_db, pytest.mark.filterwarnings("ignore::pandas.errors.Pandas4Warning")]
+pytestmark = pytest.mark.django_db
 
 
 def run(*args) -> str:

@@ -43,8 +43,7 @@ from tests.factories import (
 )
 from tests.quality.simulated_workforce import simulate_batch
 
-# crowd-kit 1.4.2 still uses pandas arguments that pandas 3.1 deprecates (inplace=, copy=).
-pytestmark = [pytest.mark.django_db, pytest.mark.filterwarnings("ignore::pandas.errors.Pandas4Warning")]
+pytestmark = pytest.mark.django_db
 
 
 def choice(name: str, value: str, to_name: str = "message") -> dict:
