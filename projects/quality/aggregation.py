@@ -294,7 +294,9 @@ def fit_dawid_skene(
         scaled = np.exp2(log_likelihoods - log_likelihoods.max(axis=1, keepdims=True))
         return scaled / scaled.sum(axis=1, keepdims=True)
 
-    def evidence_lower_bound(probabilities: np.ndarray, priors: np.ndarray, sums: np.ndarray, errors: np.ndarray):
+    def evidence_lower_bound(
+        probabilities: np.ndarray, priors: np.ndarray, sums: np.ndarray, errors: np.ndarray
+    ) -> float:
         # crowd-kit's, per rating: the expected log joint (every rating counts its item's log prior), plus the
         # posteriors' entropy; the per-rating sums are the M-step's, grouped by annotator and given label.
         joint = (sums * np.log(np.where(given[:, :, None], errors, 1.0))).sum()

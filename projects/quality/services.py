@@ -715,22 +715,22 @@ def _aggregate_control(labels: BatchLabels, name: str, gold: dict[int, Hashable]
     answers = labels.answers[name]
     latest = labels.latest(name)
     # Items in first-seen order, as `agreement.latest_ratings` lists them, each with one rating at least.
-    starts = np.flatnonzero(np.r_[True, latest.task[1:] != latest.task[:-1]]) if len(latest.task) else latest.task
-    item_ids = latest.task[starts].tolist()
+    items = latest.item_index()
+    item_ids = latest.task[np.flatnonzero(np.r_[True, items[1:] != items[:-1]])[: len(items)]].tolist()
     gold = {task: label for task, label in gold.items() if label is not None}
     rated_gold = [gold[task] for task in item_ids if task in gold]
     values = sorted_labels({*(answers.values[code] for code in np.unique(latest.codes).tolist()), *rated_gold})
     position = {label: index for index, label in enumerate(values)}
+    # Answer code → label position; answers that only earlier, replaced annotations gave have none (-1).
+    label_of = np.array([position.get(value, -1) for value in answers.values], dtype=np.int64)
     annotator_ids, annotator_codes = np.unique(latest.annotator, return_inverse=True)
     ratings = CodedRatings(
         item_ids=item_ids,
         annotator_ids=annotator_ids.tolist(),
         label_values=values,
-        items=np.cumsum(np.r_[False, latest.task[1:] != latest.task[:-1]]).astype(np.int64)[: len(latest.task)],
+        items=items.astype(np.int64),
         annotators=annotator_codes.astype(np.int64),
-        labels=np.array([position[value] for value in answers.values], dtype=np.int64)[latest.codes]
-        if len(answers.values)
-        else latest.codes,
+        labels=label_of[latest.codes],
     )
     majority = majority_vote_table(ratings)
     overlapping = len(item_ids) < len(latest.task)

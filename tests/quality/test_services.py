@@ -235,6 +235,26 @@ def test_consensus_labels_with_quotes_backslashes_and_tabs_are_stored_as_given()
     assert list(stored.probabilities) == [odd]
 
 
+def test_an_annotators_later_label_replaces_their_earlier_one_in_agreement_and_consensus(triage_project):
+    batch = BatchFactory(project=triage_project)
+    ann, bo = AnnotatorFactory(), AnnotatorFactory()
+    task = TaskFactory(project=triage_project, batch=batch)
+    label(task, ann, choice("scenario", "damaged"))  # nobody else gives it, and ann changes their mind
+    label(task, bo, choice("scenario", "refund"))
+    label(task, ann, choice("scenario", "refund"))
+
+    summary = services.aggregate_batch(batch=batch)
+    figures = services.compute_agreement(batch=batch, resamples=10).figures
+
+    stored = ItemConsensus.objects.get(task=task)
+    assert (stored.label, stored.ratings, stored.needs_adjudication) == ("refund", 2, False)
+    assert summary.controls["scenario"].majority[0].probabilities == {"refund": 1.0}
+    (batch_figure,) = [
+        f for f in figures if (f.scope, f.control, f.statistic) == ("batch", "scenario", "percent_agreement")
+    ]
+    assert (batch_figure.value, batch_figure.items) == (1.0, 1)
+
+
 def test_an_adjudication_settles_the_item_and_survives_reaggregation(triage_project, reviewer):
     batch = BatchFactory(project=triage_project)
     tied = TaskFactory(project=triage_project, batch=batch)
