@@ -50,8 +50,9 @@ def _draw_counts(generator: np.random.Generator, size: int, resamples: int) -> n
     # One call draws what `resamples` calls of `integers(0, size, size=size)` draw: the generator fills
     # the matrix row by row from the same stream.
     draws = generator.integers(0, size, size=(resamples, size))
-    draws += (np.arange(resamples, dtype=np.int64) * size)[:, None]
-    counts = np.bincount(draws.ravel(), minlength=resamples * size).reshape(resamples, size).astype(float)
+    counts = np.empty((resamples, size))
+    for row, drawn in enumerate(draws):  # a count per row: cheaper than one count over offset draws
+        counts[row] = np.bincount(drawn, minlength=size)
     counts.flags.writeable = False
     return counts
 
