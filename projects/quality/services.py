@@ -1333,7 +1333,7 @@ def run_quality(
                 copy_text = _consensus_copy_text(consensus_rows, timezone.now()) if beside else None
             write = writer.submit(_timed, _store_consensus, batch, consensus_rows, copy_text)
             with step("sample"):
-                sample = QASample.objects.filter(batch=batch, seed=seed).first()
+                sample, plan = QASample.objects.filter(batch=batch, seed=seed).first(), None
                 if sample is None:
                     annotators = set(np.unique(labels.annotator).tolist())
                     first_tasks.update(
@@ -1351,9 +1351,11 @@ def run_quality(
                         first=first,
                         flags=flags,
                     )
-                    stored = writer.submit(_timed, _store_sample, batch, seed, user, settings, plan)
-                else:
-                    stored = _AtOnce().submit(_timed, lambda drawn=sample: drawn)
+            # Stored outside the step: the store's own time is added when it is done, wherever it ran.
+            if plan is not None:
+                stored = writer.submit(_timed, _store_sample, batch, seed, user, settings, plan)
+            else:
+                stored = _AtOnce().submit(_timed, lambda drawn=sample: drawn)
             pending.append((batch, len(labels), agreement, aggregation, write, stored))
             last = position + 1 == len(batches)
             while pending and (last or (pending[0][4].done() and pending[0][5].done())):
