@@ -1077,7 +1077,10 @@ def _first_tasks_by_annotator(project_id: int, annotators: Iterable[int], first:
 
 
 def plan_qa_sample(*, batch: Batch, seed: int, settings: SamplingSettings | None = None) -> Sample:
-    """The sample `draw_qa_sample` would draw for this batch and seed, with each annotator's weights; reads only."""
+    """The sample `draw_qa_sample` would draw for this batch and seed, with each annotator's weights.
+
+    Reads only, but for the project's anomaly-flag snapshot, refreshed when it is missing or stale.
+    """
     settings = settings or sampling_settings(batch.project)
     controls = {
         name: control for name, control in project_controls(batch.project).items() if control.kind in AGGREGATED_TYPES
