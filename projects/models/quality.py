@@ -164,7 +164,9 @@ class ItemConsensus(models.Model):
         GOLD = "gold", "Gold answer"
         ADJUDICATION = "adjudication", "Adjudication"
 
-    task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="consensus")
+    # No index of its own: the unique (task, control_name) constraint's index serves lookups by task, and a quality
+    # run writes hundreds of thousands of these rows, each index on them paid for on every write.
+    task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="consensus", db_index=False)
     control_name = models.CharField(max_length=120)
     method = models.CharField(max_length=16, choices=Method.choices)
     label = models.JSONField(null=True, blank=True, help_text="None while the item awaits adjudication.")
