@@ -10,7 +10,7 @@ known true label and the report can say how often majority vote and Dawid-Skene 
 written with COPY into the database annotate_benchquality (created and migrated when missing) and kept:
 later runs reuse it unless --regenerate is given or the sizes differ.
 
-A full quality run is `services.run_quality(project=...)`: the project's gold scores per annotator
+A full quality run is `quality_run.run_quality(project=...)`: the project's gold scores per annotator
 (`score_gold`), then for every batch, its annotations loaded once, agreement per control, vendor and
 annotator pair with bootstrap 95% intervals (`compute_agreement`, 500 resamples), Dawid-Skene with gold
 held fixed (crowd-kit's DawidSkene step for step in NumPy; tests/quality/test_aggregation.py holds the two
@@ -340,7 +340,7 @@ def crowdkit_direct(project) -> tuple[float, int]:
 
 
 def accuracy_against_truth(run, truth: dict[int, int]) -> tuple[tuple[int, int], tuple[int, int]]:
-    from projects.quality.services import truth_accuracy
+    from projects.quality.consensus import truth_accuracy
 
     labels = dict(enumerate(SCENARIOS))
     truth_labels = {task: labels[index] for task, index in truth.items()}
@@ -387,7 +387,7 @@ def main() -> None:
     from django.db import connection
 
     from projects.models import Annotation, ItemConsensus, QASample, QASampleItem
-    from projects.quality.services import QUALITY_STEPS, run_quality
+    from projects.quality.quality_run import QUALITY_STEPS, run_quality
 
     project = None if arguments.regenerate else existing_project(sizes)
     if project is None:
@@ -409,7 +409,7 @@ def main() -> None:
         for model in (ItemConsensus, QASampleItem, QASample):
             cursor.execute(f"VACUUM ANALYZE {model._meta.db_table}")
 
-    say("phase 1: full quality run (services.run_quality)")
+    say("phase 1: full quality run (quality_run.run_quality)")
     done = {"batches": 0, "annotations": 0}
     batch_count = project.batches.count()
 

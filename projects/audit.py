@@ -6,9 +6,18 @@ what is audited. Later domains (reviews, SLA policies, dataset builds) register 
 
 from __future__ import annotations
 
-from auditlog.context import auditlog_value
+import contextvars
+from collections.abc import Callable
+from typing import TYPE_CHECKING, TypeVar
+
+from auditlog.context import auditlog_value, set_actor
 from auditlog.registry import auditlog
 from django.contrib.auth import get_user_model
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractBaseUser
+
+T = TypeVar("T")
 
 
 def register_audited_models() -> None:
@@ -75,3 +84,22 @@ def attribute_changes_to(user) -> None:
         return
     if context.get("actor") is None and user.is_authenticated:
         context["actor"] = user
+
+
+def audited(user: AbstractBaseUser | None, work: Callable[[], T]) -> T:
+    """Run `work` with `user` as the audit log's actor, inside a request or not (a command, a Celery task).
+
+    In a copied context, so the actor does not outlive the call; a request's address is kept.
+    """
+    try:
+        request_context = auditlog_value.get()
+    except LookupError:
+        request_context = {}
+
+    def with_actor() -> T:
+        with set_actor(
+            user, remote_addr=request_context.get("remote_addr"), remote_port=request_context.get("remote_port")
+        ):
+            return work()
+
+    return contextvars.copy_context().run(with_actor)

@@ -21,8 +21,9 @@ from projects.labeling.queries import batches_with_counts, projects_with_counts
 from projects.labelstudio.connections import TenancyRefused
 from projects.labelstudio.push import PushRefused
 from projects.models import Annotation, AnnotationVersion, Annotator, Batch, LabelingProject, Task, TaskImport
+from projects.quality.consensus import aggregate_batch
+from projects.quality.qa_samples import draw_qa_sample
 from projects.quality.rework import ReworkRefused
-from projects.quality.services import aggregate_batch, draw_qa_sample
 from projects.sla.dashboard import DEFAULT_HOURS_PER_DAY, batch_what_if, project_dashboard
 from projects.tasks import push_batch_task, send_rework_task
 

@@ -42,7 +42,7 @@ from projects.models import (
     Task,
 )
 from projects.quality.comparison import control_answer
-from projects.quality.services import AGGREGATED_TYPES, Control, project_controls
+from projects.quality.controls import AGGREGATED_TYPES, Control, project_controls
 
 DEFAULT_SPLIT_RATIOS = (0.8, 0.1, 0.1)
 BUILD_CHUNK = 5000

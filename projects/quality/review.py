@@ -2,7 +2,7 @@
 
 The pages show labels the way the label config titles them ("Refund 退款", not "refund"), so this
 module reads the config's display attributes (Choice values, Header titles, Paragraphs keys) that
-the structural parser in projects.labeling does not keep. Writes stay in projects.quality.services.
+the structural parser in projects.labeling does not keep. Writes stay in projects.quality.verdicts.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from projects.labeling.label_config import CONTROL_TAGS, OBJECT_TAGS, answer_to_
 from projects.models import Annotation, Batch, BatchDecision, ItemConsensus, QASample, QASampleItem, Review
 from projects.quality import anomalies, sampling
 from projects.quality.comparison import LabelType, control_answer
+from projects.quality.controls import Control, project_controls
 from projects.quality.queries import (
     ReviewProgress,
     adjudication_queue,
@@ -27,7 +28,7 @@ from projects.quality.queries import (
     latest_sample,
     review_progress,
 )
-from projects.quality.services import Control, ReviewRefused, project_controls
+from projects.quality.verdicts import ReviewRefused
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser

@@ -31,9 +31,9 @@ from projects.models import (
 )
 from projects.quality.agreement import bootstrap_interval, krippendorff_alpha, latest_ratings
 from projects.quality.comparison import LabelType, control_answer
+from projects.quality.controls import project_controls
 from projects.quality.gold import gold_agrees
 from projects.quality.intervals import wilson_interval
-from projects.quality.services import project_controls
 from projects.sla import forecast, states
 from projects.sla.notifications import send_sla_notifications
 

@@ -1,7 +1,7 @@
 """QA review pages: a reviewer's batches, the queue one sampled annotation at a time, adjudication, the decision.
 
 Project managers and QA reviewers only; vendor roles get 403. Verdicts, adjudications and decisions
-go through projects.quality.services, which record who and when; these views parse and render.
+go through projects.quality.verdicts, which record who and when; these views parse and render.
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ from projects.quality.review import (
     sample_order,
     shown_decision,
 )
-from projects.quality.services import (
+from projects.quality.verdicts import (
     AdjudicationRefused,
     DecisionRefused,
     ReviewRefused,

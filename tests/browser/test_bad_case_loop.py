@@ -27,7 +27,9 @@ from projects.models import (
     Review,
     Task,
 )
-from projects.quality.services import aggregate_batch, decide_batch, draw_qa_sample, record_review
+from projects.quality.consensus import aggregate_batch
+from projects.quality.qa_samples import draw_qa_sample
+from projects.quality.verdicts import decide_batch, record_review
 from tests.factories import BatchFactory, LabelingProjectFactory, TaskFactory, UserFactory
 from tests.labelstudio.helpers import choice
 

@@ -13,7 +13,7 @@ from projects.labelstudio.sync import check_drift
 from projects.models import Annotation, AnnotatorAccount, Batch, LabelStudioProject, Review, Rework
 from projects.quality import rework as rework_service
 from projects.quality.rework import ReworkRefused, send_rework
-from projects.quality.services import decide_batch, record_review
+from projects.quality.verdicts import decide_batch, record_review
 from tests.factories import ErrorCategoryFactory, QASampleFactory, QASampleItemFactory, UserFactory
 from tests.labelstudio.helpers import choice, label_tasks, make_batch
 

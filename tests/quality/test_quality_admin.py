@@ -6,7 +6,9 @@ import pytest
 from django.contrib.auth.models import Group
 
 from projects.access.roles import PROJECT_MANAGER, QA_REVIEWER
-from projects.quality import services
+from projects.quality.consensus import aggregate_batch
+from projects.quality.qa_samples import draw_qa_sample
+from projects.quality.verdicts import record_review
 from tests.factories import ErrorCategoryFactory, UserFactory
 from tests.quality.simulated_workforce import simulate_batch
 
@@ -23,16 +25,16 @@ def member_of(role: str):
 def test_a_project_manager_adds_error_categories_and_reads_every_quality_list(client):
     simulated = simulate_batch(seed=2, tasks=20)
     manager = member_of(PROJECT_MANAGER)
-    sample = services.draw_qa_sample(batch=simulated.batch, seed=1, user=manager)
+    sample = draw_qa_sample(batch=simulated.batch, seed=1, user=manager)
     category = ErrorCategoryFactory(project=simulated.project, name="wrong scenario")
-    services.record_review(
+    record_review(
         annotation=sample.items.first().annotation,
         reviewer=manager,
         verdict="reject",
         error_category=category,
         severity="minor",
     )
-    services.aggregate_batch(batch=simulated.batch)
+    aggregate_batch(batch=simulated.batch)
     client.force_login(manager)
 
     added = client.post(

@@ -27,10 +27,22 @@ from projects.models import (
     Task,
     VendorManager,
 )
-from projects.quality import queries, services
+from projects.quality import queries
 from projects.quality.anomalies import FAST, STRAIGHT_LINING
+from projects.quality.batch_agreement import compute_agreement
+from projects.quality.consensus import aggregate_batch, annotator_consensus_agreement, truth_accuracy
+from projects.quality.gold_scores import gold_exposure, retire_overexposed_gold, retired_gold_task_ids, score_gold
 from projects.quality.intervals import wilson_interval
+from projects.quality.qa_samples import draw_qa_sample, plan_qa_sample
 from projects.quality.sampling import FASTER_THAN_PEERS, FLAGGED, LOW_GOLD_ACCURACY
+from projects.quality.verdicts import (
+    AdjudicationRefused,
+    DecisionRefused,
+    ReviewRefused,
+    adjudicate,
+    decide_batch,
+    record_review,
+)
 from tests.factories import (
     AnnotationFactory,
     AnnotatorFactory,
@@ -74,11 +86,9 @@ def simulated():
 
 
 def test_spammer_and_fast_sloppy_annotators_stand_out_from_the_careful_ones(simulated):
-    gold = {
-        score.annotator: score for score in services.score_gold(project=simulated.project) if score.control == "all"
-    }
-    agreement = services.annotator_consensus_agreement(batch=simulated.batch)
-    weights = {row.annotator: row for row in services.plan_qa_sample(batch=simulated.batch, seed=1).annotators}
+    gold = {score.annotator: score for score in score_gold(project=simulated.project) if score.control == "all"}
+    agreement = annotator_consensus_agreement(batch=simulated.batch)
+    weights = {row.annotator: row for row in plan_qa_sample(batch=simulated.batch, seed=1).annotators}
 
     careful = simulated.annotators_with("careful")
     for suspect in simulated.annotators_with("spammer") + simulated.annotators_with("fast_sloppy"):
@@ -92,14 +102,14 @@ def test_spammer_and_fast_sloppy_annotators_stand_out_from_the_careful_ones(simu
 
 
 def test_dawid_skene_is_at_least_as_accurate_as_majority_vote_on_the_simulated_workforce(simulated):
-    aggregation = services.aggregate_batch(batch=simulated.batch)
+    aggregation = aggregate_batch(batch=simulated.batch)
 
     majority = dawid_skene = total = 0
     for name, control in aggregation.controls.items():
         truth = {task: answer[name] for task, answer in simulated.truth.items() if task not in simulated.gold_tasks}
-        right, count = services.truth_accuracy(control.majority, truth)
+        right, count = truth_accuracy(control.majority, truth)
         majority += right
-        dawid_skene += services.truth_accuracy(control.dawid_skene.items, truth)[0]
+        dawid_skene += truth_accuracy(control.dawid_skene.items, truth)[0]
         total += count
 
     assert total == 3 * (150 - len(simulated.gold_tasks))
@@ -124,7 +134,7 @@ def test_gold_accuracy_per_annotator_and_control_carries_a_wilson_interval(triag
     label(ignored, annotator, choice("scenario", "damaged"), is_deleted=True)
     label(ignored, annotator, choice("scenario", "damaged"), was_cancelled=True)
 
-    scores = {score.control: score for score in services.score_gold(project=triage_project)}
+    scores = {score.control: score for score in score_gold(project=triage_project)}
 
     assert list(scores) == ["all", "scenario", "helpfulness"]
     scenario = scores["scenario"]
@@ -144,25 +154,25 @@ def test_gold_is_retired_per_vendor_once_enough_of_its_annotators_have_seen_it(t
         label(task, AnnotatorFactory(vendor=busy), choice("scenario", "refund"))
     label(task, AnnotatorFactory(vendor=quiet), choice("scenario", "refund"), was_cancelled=True)
 
-    exposure = {row.vendor_name: row for row in services.gold_exposure(project=triage_project)}
-    retired = services.retire_overexposed_gold(project=triage_project)
+    exposure = {row.vendor_name: row for row in gold_exposure(project=triage_project)}
+    retired = retire_overexposed_gold(project=triage_project)
 
     assert (exposure["Busy"].annotators, exposure["Busy"].over_exposed) == (2, True)
     assert (exposure["Quiet"].annotators, exposure["Quiet"].over_exposed) == (1, False)
     assert [(row.task, row.vendor_name) for row in retired] == [(task.pk, "Busy")]
-    assert services.retire_overexposed_gold(project=triage_project) == []
+    assert retire_overexposed_gold(project=triage_project) == []
     assert GoldRetirement.objects.get().exposures == 2
-    assert services.retired_gold_task_ids(project=triage_project, vendor_id=busy.pk) == {task.pk}
-    assert services.retired_gold_task_ids(project=triage_project, vendor_id=quiet.pk) == set()
-    assert [row.retired for row in services.gold_exposure(project=triage_project)] == [True, False]
+    assert retired_gold_task_ids(project=triage_project, vendor_id=busy.pk) == {task.pk}
+    assert retired_gold_task_ids(project=triage_project, vendor_id=quiet.pk) == set()
+    assert [row.retired for row in gold_exposure(project=triage_project)] == [True, False]
 
 
 # -- agreement -------------------------------------------------------------------------------------
 
 
 def test_agreement_per_control_vendor_and_pair_with_deterministic_bootstrap_intervals(simulated):
-    first = services.compute_agreement(batch=simulated.batch, resamples=100, seed=3)
-    again = services.compute_agreement(batch=simulated.batch, resamples=100, seed=3)
+    first = compute_agreement(batch=simulated.batch, resamples=100, seed=3)
+    again = compute_agreement(batch=simulated.batch, resamples=100, seed=3)
 
     assert first == again
     batch_level = {(figure.control, figure.statistic): figure for figure in first.by_scope("batch")}
@@ -180,7 +190,7 @@ def test_agreement_without_overlap_is_undefined_and_says_why(triage_project):
     batch = BatchFactory(project=triage_project)
     label(TaskFactory(project=triage_project, batch=batch), AnnotatorFactory(), choice("scenario", "refund"))
 
-    figures = services.compute_agreement(batch=batch, resamples=10).figures
+    figures = compute_agreement(batch=batch, resamples=10).figures
 
     alpha = next(figure for figure in figures if figure.statistic == "krippendorff_alpha")
     assert (alpha.value, alpha.items, alpha.dropped_items, alpha.low) == (None, 0, 1, None)
@@ -203,8 +213,8 @@ def test_consensus_is_stored_per_task_and_control_with_gold_held_and_ties_sent_t
     label(gold, ann, choice("scenario", "damaged"))
     label(gold, bo, choice("scenario", "damaged"))
 
-    summary = services.aggregate_batch(batch=batch)
-    services.aggregate_batch(batch=batch)
+    summary = aggregate_batch(batch=batch)
+    aggregate_batch(batch=batch)
 
     rows = {row.task_id: row for row in ItemConsensus.objects.filter(control_name="scenario")}
     assert ItemConsensus.objects.count() == 3 == summary.consensus_rows
@@ -228,7 +238,7 @@ def test_consensus_labels_with_quotes_backslashes_and_tabs_are_stored_as_given()
     label(task, ann, choice("scenario", odd))
     label(task, bo, choice("scenario", odd))
 
-    services.aggregate_batch(batch=batch)
+    aggregate_batch(batch=batch)
 
     stored = ItemConsensus.objects.get(task=task)
     assert stored.label == odd
@@ -243,8 +253,8 @@ def test_an_annotators_later_label_replaces_their_earlier_one_in_agreement_and_c
     label(task, bo, choice("scenario", "refund"))
     label(task, ann, choice("scenario", "refund"))
 
-    summary = services.aggregate_batch(batch=batch)
-    figures = services.compute_agreement(batch=batch, resamples=10).figures
+    summary = aggregate_batch(batch=batch)
+    figures = compute_agreement(batch=batch, resamples=10).figures
 
     stored = ItemConsensus.objects.get(task=task)
     assert (stored.label, stored.ratings, stored.needs_adjudication) == ("refund", 2, False)
@@ -260,28 +270,28 @@ def test_an_adjudication_settles_the_item_and_survives_reaggregation(triage_proj
     tied = TaskFactory(project=triage_project, batch=batch)
     label(tied, AnnotatorFactory(), choice("scenario", "refund"))
     label(tied, AnnotatorFactory(), choice("scenario", "damaged"))
-    services.aggregate_batch(batch=batch)
+    aggregate_batch(batch=batch)
     assert queries.adjudication_queue(batch=batch).count() == 1
 
-    services.adjudicate(task=tied, control_name="scenario", label="damaged", adjudicator=reviewer, comment="photo")
-    services.aggregate_batch(batch=batch)
+    adjudicate(task=tied, control_name="scenario", label="damaged", adjudicator=reviewer, comment="photo")
+    aggregate_batch(batch=batch)
 
     consensus = ItemConsensus.objects.get(task=tied, control_name="scenario")
     assert (consensus.method, consensus.label, consensus.needs_adjudication) == ("adjudication", "damaged", False)
     assert queries.adjudication_queue(batch=batch).count() == 0
-    with pytest.raises(services.AdjudicationRefused, match="takes one of"):
-        services.adjudicate(task=tied, control_name="scenario", label="teleported", adjudicator=reviewer)
-    with pytest.raises(services.AdjudicationRefused, match="rating from 1 to 5"):
-        services.adjudicate(task=tied, control_name="helpfulness", label=9, adjudicator=reviewer)
+    with pytest.raises(AdjudicationRefused, match="takes one of"):
+        adjudicate(task=tied, control_name="scenario", label="teleported", adjudicator=reviewer)
+    with pytest.raises(AdjudicationRefused, match="rating from 1 to 5"):
+        adjudicate(task=tied, control_name="helpfulness", label=9, adjudicator=reviewer)
 
 
 # -- QA sampling -----------------------------------------------------------------------------------
 
 
 def test_drawing_a_qa_sample_is_idempotent_per_seed_and_records_why_each_item_was_drawn(simulated, reviewer):
-    sample = services.draw_qa_sample(batch=simulated.batch, seed=5, user=reviewer)
-    again = services.draw_qa_sample(batch=simulated.batch, seed=5, user=reviewer)
-    other = services.draw_qa_sample(batch=simulated.batch, seed=6, user=reviewer)
+    sample = draw_qa_sample(batch=simulated.batch, seed=5, user=reviewer)
+    again = draw_qa_sample(batch=simulated.batch, seed=5, user=reviewer)
+    other = draw_qa_sample(batch=simulated.batch, seed=6, user=reviewer)
 
     assert again.pk == sample.pk and other.pk != sample.pk
     assert QASample.objects.filter(batch=simulated.batch).count() == 2
@@ -295,7 +305,7 @@ def test_drawing_a_qa_sample_is_idempotent_per_seed_and_records_why_each_item_wa
 
 
 def test_a_flagged_annotators_sampled_work_names_the_flags_that_weighed_it(simulated, reviewer):
-    sample = services.draw_qa_sample(batch=simulated.batch, seed=5, user=reviewer)
+    sample = draw_qa_sample(batch=simulated.batch, seed=5, user=reviewer)
 
     reasons = defaultdict(list)
     for annotator, item_reasons in sample.items.values_list("annotation__annotator_id", "reasons"):
@@ -312,7 +322,7 @@ def test_first_tasks_count_across_the_project_not_the_batch(simulated, reviewer)
     task = TaskFactory(project=simulated.project, batch=later)
     label(task, alice, choice("scenario", "refund", "dialogue"), created_at=timezone.now() + dt.timedelta(days=1))
 
-    sample = services.draw_qa_sample(batch=later, seed=1, user=reviewer)
+    sample = draw_qa_sample(batch=later, seed=1, user=reviewer)
 
     assert [item.reasons[0] for item in sample.items.all()] == ["annotator_minimum"]
 
@@ -329,7 +339,7 @@ def sampled_batch(triage_project, reviewer):
     annotator = AnnotatorFactory()
     for _ in range(60):
         label(TaskFactory(project=triage_project, batch=batch), annotator, choice("scenario", "refund"))
-    sample = services.draw_qa_sample(batch=batch, seed=1, user=reviewer)
+    sample = draw_qa_sample(batch=batch, seed=1, user=reviewer)
     return batch, sample
 
 
@@ -339,28 +349,28 @@ def test_a_rejection_needs_a_category_of_the_project_and_a_severity(sampled_batc
     foreign = ErrorCategoryFactory(project=LabelingProjectFactory(), name="wrong")
     retired = ErrorCategoryFactory(project=triage_project, name="old", active=False)
 
-    with pytest.raises(services.ReviewRefused, match="error category"):
-        services.record_review(annotation=annotation, reviewer=reviewer, verdict="reject", severity="major")
-    with pytest.raises(services.ReviewRefused, match="severity"):
-        services.record_review(
+    with pytest.raises(ReviewRefused, match="error category"):
+        record_review(annotation=annotation, reviewer=reviewer, verdict="reject", severity="major")
+    with pytest.raises(ReviewRefused, match="severity"):
+        record_review(
             annotation=annotation,
             reviewer=reviewer,
             verdict="reject",
             error_category=ErrorCategoryFactory(project=triage_project),
         )
     for category in (foreign, retired):
-        with pytest.raises(services.ReviewRefused, match="not an active error category"):
-            services.record_review(
+        with pytest.raises(ReviewRefused, match="not an active error category"):
+            record_review(
                 annotation=annotation, reviewer=reviewer, verdict="reject", error_category=category, severity="minor"
             )
-    with pytest.raises(services.ReviewRefused, match="corrected label"):
-        services.record_review(annotation=annotation, reviewer=reviewer, verdict="correct")
-    with pytest.raises(services.ReviewRefused, match="label config"):
-        services.record_review(
+    with pytest.raises(ReviewRefused, match="corrected label"):
+        record_review(annotation=annotation, reviewer=reviewer, verdict="correct")
+    with pytest.raises(ReviewRefused, match="label config"):
+        record_review(
             annotation=annotation, reviewer=reviewer, verdict="correct", corrected_result=[choice("nope", "refund")]
         )
-    with pytest.raises(services.ReviewRefused, match="own annotations"):
-        services.record_review(annotation=annotation, reviewer=annotation.annotator.user, verdict="accept")
+    with pytest.raises(ReviewRefused, match="own annotations"):
+        record_review(annotation=annotation, reviewer=annotation.annotator.user, verdict="accept")
     assert not Review.objects.exists()
     assert sample.items.filter(status="pending").count() == 60
 
@@ -375,12 +385,12 @@ def test_the_database_refuses_a_rejection_without_category_and_a_correction_with
 
 def test_reviewing_works_the_queue_and_a_clean_sample_accepts_the_batch(sampled_batch, reviewer):
     batch, sample = sampled_batch
-    with pytest.raises(services.DecisionRefused, match="60 of 60 sampled annotations"):
-        services.decide_batch(batch=batch, user=reviewer)
+    with pytest.raises(DecisionRefused, match="60 of 60 sampled annotations"):
+        decide_batch(batch=batch, user=reviewer)
 
     while (item := queries.next_review_item(reviewer=reviewer, batch=batch)) is not None:
-        services.record_review(annotation=item.annotation, reviewer=reviewer, verdict="accept")
-    decision = services.decide_batch(batch=batch, user=reviewer)
+        record_review(annotation=item.annotation, reviewer=reviewer, verdict="accept")
+    decision = decide_batch(batch=batch, user=reviewer)
 
     progress = queries.review_progress(sample=sample)
     assert (progress.total, progress.reviewed, progress.pending, progress.accepted) == (60, 60, 0, 60)
@@ -388,7 +398,7 @@ def test_reviewing_works_the_queue_and_a_clean_sample_accepts_the_batch(sampled_
     assert not decision.accepted and decision.upper_bound == pytest.approx(wilson_interval(0, 60)[1])
     batch.project.acceptable_quality_level = Decimal("0.07")
     batch.project.save()
-    decision = services.decide_batch(batch=batch, user=reviewer)
+    decision = decide_batch(batch=batch, user=reviewer)
     assert decision.accepted and decision.decided_by == reviewer
     assert Batch.objects.get(pk=batch.pk).status == Batch.Status.ACCEPTED
     assert BatchDecision.objects.filter(batch=batch).count() == 2
@@ -400,7 +410,7 @@ def test_rejections_and_corrections_count_as_errors_and_reject_the_batch(sampled
     category = ErrorCategoryFactory(project=triage_project, name="wrong scenario")
     for index, item in enumerate(sample.items.order_by("id")):
         if index < 3:
-            services.record_review(
+            record_review(
                 annotation=item.annotation,
                 reviewer=reviewer,
                 verdict="reject",
@@ -409,16 +419,16 @@ def test_rejections_and_corrections_count_as_errors_and_reject_the_batch(sampled
                 comment="The buyer asks for a return.",
             )
         elif index < 5:
-            services.record_review(
+            record_review(
                 annotation=item.annotation,
                 reviewer=reviewer,
                 verdict="correct",
                 corrected_result=[choice("scenario", "damaged")],
             )
         else:
-            services.record_review(annotation=item.annotation, reviewer=reviewer, verdict="accept")
+            record_review(annotation=item.annotation, reviewer=reviewer, verdict="accept")
 
-    decision = services.decide_batch(batch=batch, user=reviewer)
+    decision = decide_batch(batch=batch, user=reviewer)
 
     assert (decision.sample_size, decision.errors, decision.error_rate) == (60, 5, pytest.approx(5 / 60))
     assert decision.aql == Decimal("0.05") and not decision.accepted
@@ -434,19 +444,19 @@ def test_a_later_review_supersedes_the_earlier_one_in_the_decision(sampled_batch
     batch, sample = sampled_batch
     category = ErrorCategoryFactory(project=triage_project)
     items = list(sample.items.order_by("id"))
-    services.record_review(
+    record_review(
         annotation=items[0].annotation, reviewer=reviewer, verdict="reject", error_category=category, severity="minor"
     )
     for item in items:
-        services.record_review(annotation=item.annotation, reviewer=reviewer, verdict="accept", sample_item=item)
+        record_review(annotation=item.annotation, reviewer=reviewer, verdict="accept", sample_item=item)
 
-    assert services.decide_batch(batch=batch, user=reviewer).errors == 0
+    assert decide_batch(batch=batch, user=reviewer).errors == 0
 
 
 def test_a_vendor_manager_sees_reviews_of_their_own_vendors_annotations_only(sampled_batch, reviewer):
     _, sample = sampled_batch
     annotation = sample.items.first().annotation
-    services.record_review(annotation=annotation, reviewer=reviewer, verdict="accept")
+    record_review(annotation=annotation, reviewer=reviewer, verdict="accept")
     own, rival = UserFactory(), UserFactory()
     for user, vendor in ((own, annotation.annotator.vendor), (rival, VendorFactory())):
         user.groups.add(Group.objects.get(name=VENDOR_MANAGER))
@@ -458,7 +468,7 @@ def test_a_vendor_manager_sees_reviews_of_their_own_vendors_annotations_only(sam
 
 def test_a_full_quality_run_scores_gold_aggregates_and_samples_every_batch(simulated):
     from projects.models import ItemConsensus, QASample
-    from projects.quality.services import run_quality
+    from projects.quality.quality_run import run_quality
 
     result = run_quality(project=simulated.project, seed=3)
 
@@ -469,7 +479,7 @@ def test_a_full_quality_run_scores_gold_aggregates_and_samples_every_batch(simul
 
 @pytest.mark.django_db(transaction=True)
 def test_a_quality_run_loading_and_writing_beside_the_computation_stores_what_a_run_in_one_thread_stores():
-    from projects.quality.services import run_quality
+    from projects.quality.quality_run import run_quality
 
     batches = []
     for seed in (11, 12, 13):

@@ -4,7 +4,11 @@ from django.core.management.base import BaseCommand, CommandError
 
 from projects.demo.services import load_answer_key
 from projects.models import Batch, LabelingProject
-from projects.quality import services
+from projects.quality.batch_agreement import compute_agreement
+from projects.quality.batch_rows import annotator_names
+from projects.quality.consensus import annotator_consensus_agreement, preview_aggregation, truth_accuracy
+from projects.quality.gold_scores import ALL_CONTROLS, score_gold
+from projects.quality.qa_samples import plan_qa_sample
 
 
 def _share(value: float | None) -> str:
@@ -45,11 +49,11 @@ class Command(BaseCommand):
         write(self.style.MIGRATE_HEADING(f"Batch {batch.pk} · {batch.name} · {batch.vendor or 'no vendor'}"))
 
         write("  Gold accuracy per annotator (Wilson 95% interval; all controls pooled, then per control):")
-        scores = services.score_gold(project=batch.project, batch=batch)
+        scores = score_gold(project=batch.project, batch=batch)
         if not scores:
             write("    no gold task in this batch was labeled")
         for score in scores:
-            if score.control == services.ALL_CONTROLS:
+            if score.control == ALL_CONTROLS:
                 write(
                     f"    {score.username:<16} {score.vendor:<20} {_share(score.accuracy)}"
                     f"{_interval(score.low, score.high)}  ({score.correct}/{score.seen})"
@@ -58,7 +62,7 @@ class Command(BaseCommand):
                 write(f"      {score.control:<14} {_share(score.accuracy)}{_interval(score.low, score.high)}")
 
         write("  Agreement (bootstrap 95% interval):")
-        agreement = services.compute_agreement(batch=batch, resamples=resamples, seed=seed)
+        agreement = compute_agreement(batch=batch, resamples=resamples, seed=seed)
         for figure in agreement.figures:
             subject = "" if figure.scope == "batch" else f"{figure.scope} {figure.subject} · "
             detail = figure.reason if figure.value is None else f"{figure.items} items"
@@ -67,22 +71,22 @@ class Command(BaseCommand):
                 f"{_interval(figure.low, figure.high)} ({detail})"
             )
 
-        aggregation = services.preview_aggregation(batch=batch)
+        aggregation = preview_aggregation(batch=batch)
         write(f"  Aggregation: {aggregation.needs_adjudication} items need adjudication")
         truth_by_task = self._truth(batch, answer_key)
         for name, control in aggregation.controls.items():
             line = f"    {name:<14} method {control.method}"
             truth = {task: answer[name] for task, answer in truth_by_task.items() if name in answer}
             if truth:
-                majority = services.truth_accuracy(control.majority, truth)
+                majority = truth_accuracy(control.majority, truth)
                 line += f" · against the answer key: majority vote {self._ratio(majority)}"
                 if control.dawid_skene is not None:
-                    line += f", Dawid-Skene {self._ratio(services.truth_accuracy(control.dawid_skene.items, truth))}"
+                    line += f", Dawid-Skene {self._ratio(truth_accuracy(control.dawid_skene.items, truth))}"
             write(line)
 
-        plan = services.plan_qa_sample(batch=batch, seed=seed)
-        names = services.annotator_names(row.annotator for row in plan.annotators)
-        with_consensus = services.annotator_consensus_agreement(batch=batch)
+        plan = plan_qa_sample(batch=batch, seed=seed)
+        names = annotator_names(row.annotator for row in plan.annotators)
+        with_consensus = annotator_consensus_agreement(batch=batch)
         write(
             f"  QA sampling (seed {seed}): {len(plan.items)} annotations drawn, base rate {plan.target}; "
             "per annotator: mean risk weight, agreement with consensus, drawn, risk signals"

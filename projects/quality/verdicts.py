@@ -1,0 +1,204 @@
+"""The quality writes a person makes: review verdicts on sampled annotations, adjudications of disputed
+items, and batch decisions from a QA sample's verdicts; each atomic, with its actor in the audit log. The reads
+the review pages show are in `review`.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from projects.audit import audited
+from projects.labeling.label_config import cached_label_config, result_errors
+from projects.models import (
+    Adjudication,
+    Annotation,
+    Batch,
+    BatchDecision,
+    ErrorCategory,
+    ItemConsensus,
+    QASample,
+    QASampleItem,
+    Review,
+    Task,
+)
+from projects.quality.comparison import LabelType
+from projects.quality.controls import AGGREGATED_TYPES, project_controls
+from projects.quality.intervals import wilson_interval
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractBaseUser
+
+
+class QualityRefused(Exception):
+    """A quality action that cannot be done as asked; the message says why, for the person who asked."""
+
+
+class ReviewRefused(QualityRefused):
+    pass
+
+
+class AdjudicationRefused(QualityRefused):
+    pass
+
+
+class DecisionRefused(QualityRefused):
+    pass
+
+
+def record_review(
+    *,
+    annotation: Annotation,
+    reviewer: AbstractBaseUser,
+    verdict: str,
+    error_category: ErrorCategory | None = None,
+    severity: str | None = None,
+    comment: str = "",
+    corrected_result: list[dict] | None = None,
+    sample_item: QASampleItem | None = None,
+) -> Review:
+    """Record a reviewer's verdict on an annotation and mark its QA sample item reviewed; atomic.
+
+    A rejection needs an active error category of the annotation's project and a severity; a correction
+    needs a corrected result valid under the project's label config. Nobody reviews their own annotation.
+    A later review of the same annotation supersedes the earlier one in the batch decision.
+    """
+    project = annotation.task.project
+    if annotation.annotator_id and annotation.annotator.user_id == reviewer.pk:
+        raise ReviewRefused("Reviewers cannot review their own annotations.")
+    if error_category is not None and (error_category.project_id != project.pk or not error_category.active):
+        raise ReviewRefused(f'"{error_category}" is not an active error category of {project}.')
+    if verdict == Review.Verdict.CORRECT and corrected_result is not None:
+        problems = result_errors(cached_label_config(project.label_config), corrected_result)
+        if problems:
+            raise ReviewRefused("The corrected label does not fit the label config: " + "; ".join(problems))
+    if sample_item is None:
+        sample_item = (
+            QASampleItem.objects.filter(annotation=annotation, status=QASampleItem.Status.PENDING)
+            .order_by("-sample__drawn_at", "-id")
+            .first()
+        )
+    elif sample_item.annotation_id != annotation.pk:
+        raise ReviewRefused("The QA sample item is about another annotation.")
+    review = Review(
+        annotation=annotation,
+        sample_item=sample_item,
+        reviewer=reviewer,
+        verdict=verdict,
+        error_category=error_category,
+        severity=severity or None,
+        comment=comment,
+        corrected_result=corrected_result,
+    )
+    try:
+        review.full_clean()
+    except ValidationError as error:
+        raise ReviewRefused(
+            " ".join(message for messages in error.message_dict.values() for message in messages)
+        ) from error
+
+    def store() -> Review:
+        with transaction.atomic():
+            review.save()
+            if sample_item is not None and sample_item.status != QASampleItem.Status.REVIEWED:
+                sample_item.status = QASampleItem.Status.REVIEWED
+                sample_item.save(update_fields=["status"])
+        return review
+
+    return audited(reviewer, store)
+
+
+def adjudicate(
+    *, task: Task, control_name: str, label: object, adjudicator: AbstractBaseUser, comment: str = ""
+) -> Adjudication:
+    """Settle one control of a task: store the adjudication and make it the item's consensus; atomic.
+
+    The label must be one the control allows (a choice, a set of choices, a rating on the scale).
+    """
+    control = project_controls(task.project).get(control_name)
+    if control is None or control.kind not in AGGREGATED_TYPES:
+        raise AdjudicationRefused(f'"{control_name}" is not a choice or rating control of {task.project}.')
+    chosen = label if isinstance(label, list) else [label]
+    if control.kind is LabelType.SINGLE_CHOICE and (len(chosen) != 1 or chosen[0] not in control.options):
+        raise AdjudicationRefused(f"{control_name} takes one of {', '.join(control.options)}, not {label!r}.")
+    if control.kind is LabelType.MULTIPLE_CHOICE and not set(chosen) <= set(control.options):
+        raise AdjudicationRefused(f"{control_name} takes choices among {', '.join(control.options)}, not {label!r}.")
+    if control.kind is LabelType.RATING and not (
+        isinstance(label, int | float) and not isinstance(label, bool) and 1 <= label <= control.max_rating
+    ):
+        raise AdjudicationRefused(f"{control_name} takes a rating from 1 to {control.max_rating}, not {label!r}.")
+    stored_label = sorted(chosen) if control.kind is LabelType.MULTIPLE_CHOICE else label
+    if control.kind is LabelType.SINGLE_CHOICE:
+        stored_label = chosen[0]
+
+    def store() -> Adjudication:
+        with transaction.atomic():
+            adjudication = Adjudication.objects.create(
+                task=task, control_name=control_name, label=stored_label, adjudicator=adjudicator, comment=comment
+            )
+            ItemConsensus.objects.update_or_create(
+                task=task,
+                control_name=control_name,
+                defaults={
+                    "method": ItemConsensus.Method.ADJUDICATION,
+                    "label": stored_label,
+                    "confidence": 1.0,
+                    "needs_adjudication": False,
+                },
+            )
+        return adjudication
+
+    return audited(adjudicator, store)
+
+
+def decide_batch(*, batch: Batch, user: AbstractBaseUser, sample: QASample | None = None) -> BatchDecision:
+    """Accept or reject the batch from its QA sample's verdicts; atomic, a new decision on every call.
+
+    Errors are items whose latest review rejected or corrected them. The batch is accepted when the
+    Wilson 95% upper bound of the error rate is below the project's acceptable quality level, and its
+    status becomes accepted or rejected. Refused while the sample has unreviewed items.
+    """
+    sample = sample or QASample.objects.filter(batch=batch).order_by("-drawn_at", "-id").first()
+    if sample is None or sample.batch_id != batch.pk:
+        raise DecisionRefused(f"{batch} has no QA sample yet: draw one first.")
+    items = dict(sample.items.values_list("id", "status"))
+    if not items:
+        raise DecisionRefused(f"The QA sample of {batch} is empty: there is nothing to decide from.")
+    pending = sum(status == QASampleItem.Status.PENDING for status in items.values())
+    if pending:
+        raise DecisionRefused(f"{pending} of {len(items)} sampled annotations of {batch} are not reviewed yet.")
+    latest: dict[int, str] = {}
+    for item, verdict in (
+        Review.objects.filter(sample_item__sample=sample)
+        .order_by("created_at", "id")
+        .values_list("sample_item_id", "verdict")
+    ):
+        latest[item] = verdict
+    errors = sum(verdict in (Review.Verdict.REJECT, Review.Verdict.CORRECT) for verdict in latest.values())
+    size = len(items)
+    _, upper = wilson_interval(errors, size)
+    aql = batch.project.acceptable_quality_level
+    accepted = upper < float(aql)
+
+    def store() -> BatchDecision:
+        with transaction.atomic():
+            locked = Batch.objects.select_for_update().get(pk=batch.pk)
+            decision = BatchDecision.objects.create(
+                batch=locked,
+                sample=sample,
+                decided_by=user,
+                sample_size=size,
+                errors=errors,
+                error_rate=errors / size,
+                upper_bound=upper,
+                aql=aql,
+                accepted=accepted,
+            )
+            locked.status = Batch.Status.ACCEPTED if accepted else Batch.Status.REJECTED
+            locked.save(update_fields=["status"])
+            batch.status = locked.status
+        return decision
+
+    return audited(user, store)
