@@ -144,6 +144,9 @@ def refresh_batch_tally(batch_id: int) -> None:
         for (vendor, annotator, day, rate), row in counts.items()
     ]
     with transaction.atomic():
+        # Two recounts of one batch at once (the beat and a page) take turns here: the later one's delete then sees
+        # the earlier one's rows, so they are replaced, not added to.
+        BatchTally.objects.select_for_update().filter(batch_id=batch_id).first()
         LabelTally.objects.filter(batch_id=batch_id).delete()
         LabelTally.objects.bulk_create(rows, batch_size=2000)
         current = BatchTally.objects.filter(batch_id=batch_id)

@@ -8,6 +8,7 @@ from collections import Counter, defaultdict
 from unittest import mock
 
 import pytest
+from django.db import connection
 from django.db.models import Q
 from django.utils import timezone
 
@@ -18,6 +19,7 @@ from projects.models import (
     BatchTally,
     LabelStudioConnection,
     LabelStudioProject,
+    LabelTally,
     ProjectConfigVersion,
     Review,
     Rework,
@@ -244,3 +246,33 @@ def test_a_task_moved_to_another_batch_and_an_annotator_moved_to_another_vendor_
     annotator.save()
     refresh_stale_tallies()
     assert dict(labels_by_vendor(project=first.project)) == {"New vendor": 1}
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks need PostgreSQL")
+@pytest.mark.django_db(transaction=True)
+def test_recounts_of_one_batch_at_the_same_time_replace_each_other_instead_of_adding_up():
+    import threading
+
+    batch = BatchFactory()
+    for _ in range(30):
+        AnnotationFactory(task=TaskFactory(project=batch.project, batch=batch))
+    start = threading.Barrier(4)
+    errors = []
+
+    def recount():
+        try:
+            start.wait()
+            refresh_batch_tally(batch.pk)
+        except Exception as error:
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=recount) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert errors == []
+    assert sum(LabelTally.objects.filter(batch=batch).values_list("labels", flat=True)) == 30
