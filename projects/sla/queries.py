@@ -2,21 +2,18 @@
 
 from __future__ import annotations
 
-from bisect import bisect_right
 from collections import defaultdict
 from dataclasses import asdict, dataclass
-from datetime import datetime
+from datetime import date
 from decimal import Decimal
 
-from django.db.models import Case, IntegerField, Q, QuerySet, Sum, Value, When
+from django.db.models import Case, IntegerField, QuerySet, Sum, Value, When
 
 from projects.labeling.tallies import refresh_stale_tallies
 from projects.models import (
-    Annotation,
     Batch,
     LabelingProject,
     LabelTally,
-    Rework,
     SlaEvent,
     SlaState,
     SlaStatus,
@@ -98,17 +95,26 @@ SECONDS_PER_HOUR = Decimal(3600)
 
 def batch_costs(*, batch: Batch) -> list[CostFigures]:
     """Cost of the batch's labels per vendor who labeled in it (usually one); reads only."""
-    return _costs(Q(task__batch=batch), Rework.objects.filter(annotation__task__batch=batch))
+    refresh_stale_tallies(project_id=batch.project_id)
+    return _costs(LabelTally.objects.filter(batch=batch))
 
 
-def vendor_costs(*, project: LabelingProject) -> list[CostFigures]:
-    """Cost of the project's labels per vendor, over all its batches, from the batches' tallies; three queries.
-
-    The same figures `_costs` gives from the labels themselves: each tally row holds labels made at one rate.
-    """
+def vendor_costs(*, project: LabelingProject, start: date | None = None, end: date | None = None) -> list[CostFigures]:
+    """Cost of the project's labels per vendor over all its batches, made on local days start..end (both included,
+    either open); reads only."""
     refresh_stale_tallies(project_id=project.pk)
+    tallies = LabelTally.objects.filter(batch__project=project)
+    if start is not None:
+        tallies = tallies.filter(day__gte=start)
+    if end is not None:
+        tallies = tallies.filter(day__lte=end)
+    return _costs(tallies)
+
+
+def _costs(tallies: QuerySet[LabelTally]) -> list[CostFigures]:
+    """Costs per vendor from label tallies (three queries): each tally row holds labels made at one rate."""
     rows = (
-        LabelTally.objects.filter(batch__project=project, annotator__isnull=False)
+        tallies.filter(annotator__isnull=False)
         .values("vendor_id", "rate_id")
         .annotate(
             labels=Sum("labels"),
@@ -128,12 +134,12 @@ def vendor_costs(*, project: LabelingProject) -> list[CostFigures]:
         rates[rate.vendor_id].append(rate)
     names = dict(Vendor.objects.filter(pk__in=by_vendor).values_list("id", "name"))
     return [
-        _tallied_vendor_cost(vendor, names[vendor], by_vendor[vendor], rates[vendor])
+        _vendor_cost(vendor, names[vendor], by_vendor[vendor], rates[vendor])
         for vendor in sorted(by_vendor, key=lambda vendor: names[vendor])
     ]
 
 
-def _tallied_vendor_cost(vendor: int, vendor_name: str, rows: list[dict], rates: list[VendorRate]) -> CostFigures:
+def _vendor_cost(vendor: int, vendor_name: str, rows: list[dict], rates: list[VendorRate]) -> CostFigures:
     currencies = {rate.currency for rate in rates}
     if len(currencies) > 1:
         raise MixedCurrencies(f"{vendor_name} has rates in {', '.join(sorted(currencies))}: set one currency.")
@@ -165,76 +171,6 @@ def _tallied_vendor_cost(vendor: int, vendor_name: str, rows: list[dict], rates:
         rework_labels=rework_labels,
         unpriced_labels=unpriced,
         hours=(seconds / SECONDS_PER_HOUR).quantize(CENTS),
-        total_cost=total.quantize(CENTS),
-        rework_cost=rework.quantize(CENTS),
-        cost_per_accepted_label=(total / accepted).quantize(CENTS) if accepted else None,
-    )
-
-
-def _costs(scope: Q, reworks) -> list[CostFigures]:
-    rows = (
-        Annotation.objects.filter(scope, is_deleted=False, was_cancelled=False, annotator__isnull=False)
-        .order_by()
-        .values_list("id", "annotator__vendor_id", "created_at", "lead_time")
-    )
-    rejected = set(reworks.values_list("annotation_id", flat=True))
-    made_in_rework = set(reworks.filter(replacement__isnull=False).values_list("replacement_id", flat=True))
-    by_vendor: dict[int, list[tuple[int, datetime, float | None]]] = defaultdict(list)
-    for annotation, vendor, created_at, lead_time in rows.iterator(chunk_size=5000):
-        by_vendor[vendor].append((annotation, created_at, lead_time))
-    rates: dict[int, list[VendorRate]] = defaultdict(list)
-    for rate in VendorRate.objects.filter(vendor__in=by_vendor).order_by("valid_from"):
-        rates[rate.vendor_id].append(rate)
-    names = dict(Vendor.objects.filter(pk__in=by_vendor).values_list("id", "name"))
-    return [
-        _vendor_cost(vendor, names[vendor], labels, rates[vendor], rejected, made_in_rework)
-        for vendor, labels in sorted(by_vendor.items(), key=lambda item: names[item[0]])
-    ]
-
-
-def _vendor_cost(
-    vendor: int,
-    vendor_name: str,
-    labels: list[tuple[int, datetime, float | None]],
-    rates: list[VendorRate],
-    rejected: set[int],
-    made_in_rework: set[int],
-) -> CostFigures:
-    currencies = {rate.currency for rate in rates}
-    if len(currencies) > 1:
-        raise MixedCurrencies(f"{vendor_name} has rates in {', '.join(sorted(currencies))}: set one currency.")
-    starts = [rate.valid_from for rate in rates]
-    total = rework = hours = Decimal(0)
-    accepted = rejected_count = rework_count = unpriced = 0
-    for annotation, created_at, lead_time in labels:
-        is_rejected = annotation in rejected
-        accepted += not is_rejected
-        rejected_count += is_rejected
-        rework_count += annotation in made_in_rework
-        label_hours = Decimal(str(lead_time or 0)) / SECONDS_PER_HOUR
-        hours += label_hours
-        index = bisect_right(starts, created_at) - 1
-        if index < 0:
-            unpriced += 1
-            continue
-        rate = rates[index]
-        if rate.unit == VendorRate.Unit.PER_TASK:
-            cost = Decimal(0) if is_rejected else rate.amount
-        else:
-            cost = label_hours * rate.amount
-        total += cost
-        if annotation in made_in_rework:
-            rework += cost
-    return CostFigures(
-        vendor=vendor,
-        vendor_name=vendor_name,
-        currency=currencies.pop() if currencies else None,
-        labels=len(labels),
-        accepted_labels=accepted,
-        rejected_labels=rejected_count,
-        rework_labels=rework_count,
-        unpriced_labels=unpriced,
-        hours=hours.quantize(CENTS),
         total_cost=total.quantize(CENTS),
         rework_cost=rework.quantize(CENTS),
         cost_per_accepted_label=(total / accepted).quantize(CENTS) if accepted else None,

@@ -10,13 +10,13 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.mail import EmailMessage
-from django.db.models import Count, Q
+from django.db.models import Count
 from django.template.loader import render_to_string
 from django.utils import timezone
 
 from projects.admin.charts import bar_chart, progress_charts
 from projects.labeling.tallies import refresh_stale_tallies
-from projects.models import LabelingProject, Review, Rework, SlaEvent, SlaState, SlaStatus
+from projects.models import LabelingProject, Review, SlaEvent, SlaState, SlaStatus
 from projects.sla import queries
 from projects.sla.dashboard import (
     Progress,
@@ -107,11 +107,7 @@ def weekly_report(*, project: LabelingProject, week: str) -> WeeklyReport:
     )
     cost_error = None
     try:
-        # The week's labels priced as the project's costs are (queries._costs is that rule, scoped by a Q).
-        costs = queries._costs(
-            Q(task__project=project) & within_days(start, end, "created_at"),
-            Rework.objects.filter(annotation__task__project=project),
-        )
+        costs = queries.vendor_costs(project=project, start=start, end=end)
     except queries.MixedCurrencies as error:
         costs, cost_error = [], str(error)
     return WeeklyReport(

@@ -5,11 +5,11 @@ from __future__ import annotations
 import datetime as dt
 import random
 from collections import Counter, defaultdict
+from decimal import Decimal
 from unittest import mock
 
 import pytest
 from django.db import connection
-from django.db.models import Q
 from django.utils import timezone
 
 from projects.labeling import tallies
@@ -17,11 +17,7 @@ from projects.labeling.tallies import refresh_batch_tally, refresh_stale_tallies
 from projects.models import (
     Annotation,
     BatchTally,
-    LabelStudioConnection,
-    LabelStudioProject,
     LabelTally,
-    ProjectConfigVersion,
-    Review,
     Rework,
 )
 from projects.quality.gold import gold_agrees
@@ -31,13 +27,12 @@ from tests.factories import (
     AnnotationFactory,
     AnnotatorFactory,
     BatchFactory,
-    ErrorCategoryFactory,
     LabelingProjectFactory,
     TaskFactory,
-    UserFactory,
     VendorFactory,
     VendorRateFactory,
 )
+from tests.sla.test_costs import send_to_rework
 
 pytestmark = pytest.mark.django_db
 
@@ -91,34 +86,37 @@ def build_project(seed: int):
     return project
 
 
-def send_to_rework(annotation, replacement):
-    batch = annotation.task.batch
-    connection, _ = LabelStudioConnection.objects.get_or_create(
-        vendor=annotation.annotator.vendor, defaults={"name": f"ls-{batch.vendor_id}", "url": "http://127.0.0.1:9"}
-    )
-    version, _ = ProjectConfigVersion.objects.get_or_create(
-        project=batch.project, number=1, defaults={"label_config": batch.project.label_config, "content_hash": "x"}
-    )
-    rework_project, _ = LabelStudioProject.objects.get_or_create(
-        batch=batch,
-        connection=connection,
-        kind=LabelStudioProject.Kind.REWORK,
-        defaults={"label_studio_id": 1000 + batch.pk, "config_version": version},
-    )
-    review = Review.objects.create(
-        annotation=annotation,
-        reviewer=UserFactory(),
-        verdict=Review.Verdict.REJECT,
-        error_category=ErrorCategoryFactory(project=batch.project),
-        severity=Review.Severity.MAJOR,
-    )
-    return Rework.objects.create(
-        annotation=annotation,
-        review=review,
-        label_studio_project=rework_project,
-        label_studio_task_id=annotation.pk,
-        replacement=replacement,
-    )
+def costs_label_by_label(project, labels) -> dict[str, tuple]:
+    """Each vendor's costs priced one label at a time at the rate in force when it was made: the tallies' oracle."""
+    reworks = Rework.objects.filter(annotation__task__project=project)
+    rejected = set(reworks.values_list("annotation_id", flat=True))
+    made_in_rework = set(reworks.exclude(replacement=None).values_list("replacement_id", flat=True))
+    sums = defaultdict(lambda: {"labels": 0, "rejected": 0, "rework": 0, "unpriced": 0, "hours": Decimal(0),
+                                "total": Decimal(0), "rework_cost": Decimal(0)})  # fmt: skip
+    for label in labels:
+        if label.annotator is None:
+            continue
+        vendor = label.annotator.vendor
+        in_force = [rate for rate in vendor.rates.order_by("valid_from") if rate.valid_from <= label.created_at]
+        hours = Decimal(str(label.lead_time or 0)) / 3600
+        row = sums[vendor.name]
+        row["labels"] += 1
+        row["rejected"] += label.pk in rejected
+        row["rework"] += label.pk in made_in_rework
+        row["hours"] += hours
+        if not in_force:
+            row["unpriced"] += 1
+            continue
+        rate = in_force[-1]
+        cost = hours * rate.amount if rate.unit == "per_hour" else (0 if label.pk in rejected else rate.amount)
+        row["total"] += cost
+        row["rework_cost"] += cost if label.pk in made_in_rework else 0
+    cents = Decimal("0.01")
+    return {
+        name: (row["labels"], row["labels"] - row["rejected"], row["rework"], row["unpriced"],
+               row["hours"].quantize(cents), row["total"].quantize(cents), row["rework_cost"].quantize(cents))
+        for name, row in sums.items()
+    }  # fmt: skip
 
 
 def labels_of(project):
@@ -149,7 +147,7 @@ def test_tallied_figures_equal_the_figures_counted_label_by_label(seed):
         if label.task.is_gold and label.annotator is not None:
             gold[label.annotator.vendor.name][0] += 1
             gold[label.annotator.vendor.name][1] += gold_agrees(label.task.gold_answer, label.result)
-    exact_costs = queries._costs(Q(task__project=project), Rework.objects.filter(annotation__task__project=project))
+    exact_costs = costs_label_by_label(project, labels)
 
     assert labels_by_day(project=project) == dict(by_day)
     assert annotated_tasks_by_day(project=project) == dict(first_by_day)
@@ -159,9 +157,14 @@ def test_tallied_figures_equal_the_figures_counted_label_by_label(seed):
         Counter(label.annotator.vendor.name if label.annotator else "no vendor" for label in labels)
     )
     assert {row.vendor_name: [row.gold_seen, row.gold_correct] for row in vendor_quality(project=project)} == gold
-    assert queries.vendor_costs(project=project) == exact_costs
-    assert sum(cost.rework_labels for cost in exact_costs) == 12
-    assert {cost.unpriced_labels > 0 for cost in exact_costs} == {True, False}  # labels before the first rate
+    tallied_costs = {
+        cost.vendor_name: (cost.labels, cost.accepted_labels, cost.rework_labels, cost.unpriced_labels, cost.hours,
+                           cost.total_cost, cost.rework_cost)
+        for cost in queries.vendor_costs(project=project)
+    }  # fmt: skip
+    assert tallied_costs == exact_costs
+    assert sum(figures[2] for figures in exact_costs.values()) == 12  # labels made in rework
+    assert {figures[3] > 0 for figures in exact_costs.values()} == {True, False}  # labels before the first rate
 
 
 def test_a_new_rate_reprices_the_labels_already_counted():

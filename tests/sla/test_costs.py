@@ -36,7 +36,8 @@ def label(batch, annotator, *, at: dt.datetime, seconds: float | None = None, **
 def send_to_rework(annotation, replacement=None):
     project = annotation.task.project
     connection, _ = LabelStudioConnection.objects.get_or_create(
-        vendor=annotation.annotator.vendor, defaults={"name": "acme", "url": "http://127.0.0.1:9"}
+        vendor=annotation.annotator.vendor,
+        defaults={"name": f"ls-{annotation.annotator.vendor_id}", "url": "http://127.0.0.1:9"},
     )
     version = ProjectConfigVersion.objects.filter(project=project).first() or ProjectConfigVersion.objects.create(
         project=project, number=1, label_config=project.label_config, content_hash="x"
@@ -45,7 +46,7 @@ def send_to_rework(annotation, replacement=None):
         batch=annotation.task.batch,
         connection=connection,
         kind=LabelStudioProject.Kind.REWORK,
-        defaults={"label_studio_id": 99, "config_version": version},
+        defaults={"label_studio_id": 1000 + annotation.task.batch_id, "config_version": version},
     )
     review = Review.objects.create(
         annotation=annotation,
