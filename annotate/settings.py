@@ -199,17 +199,17 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_BEAT_SCHEDULE = {
     # Webhooks are best effort; this pull reconciles whatever they missed.
     "sync-labelstudio": {
-        "task": "projects.tasks.sync_labelstudio_task",
+        "task": "projects.jobs.sync_labelstudio_task",
         "schedule": float(os.environ.get("LABEL_STUDIO_SYNC_SECONDS", "300")),
     },
 }
 # SLA monitor: every open batch's state checked this often; only state changes notify.
 SLA_CHECK_SECONDS = env_int("SLA_CHECK_SECONDS", 900)
-CELERY_BEAT_SCHEDULE["check-slas"] = {"task": "projects.tasks.check_slas_task", "schedule": float(SLA_CHECK_SECONDS)}
+CELERY_BEAT_SCHEDULE["check-slas"] = {"task": "projects.jobs.check_slas_task", "schedule": float(SLA_CHECK_SECONDS)}
 # Dashboards and lists read tallies: stale batches are recounted this often (and after every pull).
 TALLY_REFRESH_SECONDS = env_int("TALLY_REFRESH_SECONDS", 60)
 CELERY_BEAT_SCHEDULE["refresh-dashboards"] = {
-    "task": "projects.tasks.refresh_dashboards_task",
+    "task": "projects.jobs.refresh_dashboards_task",
     "schedule": float(TALLY_REFRESH_SECONDS),
 }
 # Anomaly flags kept per project are recomputed on read when older than this.

@@ -236,7 +236,7 @@ def recount_everything(project) -> dict:
 
     from projects.labeling.tallies import refresh_stale_tallies
     from projects.models import Annotation, BatchTally
-    from projects.quality.flag_snapshots import compute_flag_snapshot
+    from projects.quality.anomalies.snapshots import compute_flag_snapshot
 
     BatchTally.objects.all().delete()
     labels = Annotation.objects.filter(task__project=project).count()

@@ -340,7 +340,7 @@ def crowdkit_direct(project) -> tuple[float, int]:
 
 
 def accuracy_against_truth(run, truth: dict[int, int]) -> tuple[tuple[int, int], tuple[int, int]]:
-    from projects.quality.consensus import truth_accuracy
+    from projects.quality.consensus.build import truth_accuracy
 
     labels = dict(enumerate(SCENARIOS))
     truth_labels = {task: labels[index] for task, index in truth.items()}
@@ -387,7 +387,7 @@ def main() -> None:
     from django.db import connection
 
     from projects.models import Annotation, ItemConsensus, QASample, QASampleItem
-    from projects.quality.quality_run import QUALITY_STEPS, run_quality
+    from projects.quality.run import QUALITY_STEPS, run_quality
 
     project = None if arguments.regenerate else existing_project(sizes)
     if project is None:

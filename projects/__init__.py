@@ -1,0 +1,1 @@
+"""annotate's Django app (app label `projects`): the domain packages, their interfaces and the models. README.md's map lists every package."""

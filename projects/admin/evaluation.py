@@ -17,10 +17,10 @@ from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
 from projects.access.roles import INTERNAL_ROLES, PROJECT_MANAGER, role_of
-from projects.admin.charts import bar_chart, heat_map
 from projects.evaluation.prelabel import prelabel_acceptance, prelabel_rows
 from projects.evaluation.services import EvaluationRefused, send_bad_cases
 from projects.models import EvaluationPrediction, EvaluationRun, LabelingProject
+from projects.reporting.charts import bar_chart, heat_map
 
 
 def _is_internal(request: HttpRequest) -> bool:

@@ -11,21 +11,21 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 
-from projects.admin.charts import progress_charts
 from projects.admin.dispatch import run_or_queue
 from projects.admin.display import joined
 from projects.admin.pagination import LargeTableAdmin
 from projects.ingest.errors import ImportRefused
 from projects.ingest.services import import_tasks
+from projects.jobs import push_batch_task, send_rework_task
 from projects.labeling.queries import batches_with_counts, projects_with_counts
 from projects.labelstudio.connections import TenancyRefused
 from projects.labelstudio.push import PushRefused
 from projects.models import Annotation, AnnotationVersion, Annotator, Batch, LabelingProject, Task, TaskImport
-from projects.quality.consensus import aggregate_batch
-from projects.quality.qa_samples import draw_qa_sample
-from projects.quality.rework import ReworkRefused
-from projects.sla.dashboard import DEFAULT_HOURS_PER_DAY, batch_what_if, project_dashboard
-from projects.tasks import push_batch_task, send_rework_task
+from projects.quality.consensus.build import aggregate_batch
+from projects.quality.review.rework import ReworkRefused
+from projects.quality.sampling.qa_sample import draw_qa_sample
+from projects.reporting.charts import progress_charts
+from projects.reporting.dashboard import DEFAULT_HOURS_PER_DAY, batch_what_if, project_dashboard
 
 
 class TaskFileForm(forms.Form):

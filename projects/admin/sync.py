@@ -8,11 +8,11 @@ from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
 from projects.admin.dispatch import run_or_queue
+from projects.jobs import pull_annotations_task
 from projects.labelstudio.client import LabelStudioError
 from projects.labelstudio.pull import PullFailed
 from projects.labelstudio.sync import check_drift, push_current_config
 from projects.models import LabelStudioProject, SyncRun, WebhookEvent
-from projects.tasks import pull_annotations_task
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):

@@ -37,6 +37,7 @@ from projects.datasets.services import DatasetBuildRefused, build_dataset_versio
 from projects.datasets.services import diff as diff_dataset_versions
 from projects.ingest.errors import ImportRefused
 from projects.ingest.services import import_tasks
+from projects.jobs import push_batch_task, sync_labelstudio_task
 from projects.labeling.queries import batches_with_counts
 from projects.labelstudio.client import LabelStudioError
 from projects.labelstudio.connections import TenancyRefused
@@ -53,7 +54,6 @@ from projects.models import (
     Vendor,
 )
 from projects.quality.scorecards import scorecards
-from projects.tasks import push_batch_task, sync_labelstudio_task
 
 
 class ScopedViewSet(viewsets.GenericViewSet):

@@ -41,8 +41,8 @@ from projects.models import (
     Review,
     Task,
 )
-from projects.quality.comparison import control_answer
 from projects.quality.controls import AGGREGATED_TYPES, Control, project_controls
+from projects.quality.stats.comparison import control_answer
 
 DEFAULT_SPLIT_RATIOS = (0.8, 0.1, 0.1)
 BUILD_CHUNK = 5000

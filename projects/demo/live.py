@@ -37,8 +37,8 @@ from projects.models import (
     Task,
     Vendor,
 )
-from projects.quality.consensus import aggregate_batch
-from projects.quality.qa_samples import draw_qa_sample
+from projects.quality.consensus.build import aggregate_batch
+from projects.quality.sampling.qa_sample import draw_qa_sample
 from projects.sla.services import SlaCheck, check_slas
 
 ROOT = Path(settings.BASE_DIR)

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from projects.quality.intervals import wilson_interval
+from projects.quality.stats.intervals import wilson_interval
 
 Label = Hashable
 

@@ -24,8 +24,8 @@ from dataclasses import dataclass
 
 from projects.labeling.label_config import cached_label_config
 from projects.models import Annotation, LabelingProject, Review
-from projects.quality.comparison import LabelType, control_answer
-from projects.quality.intervals import wilson_interval
+from projects.quality.stats.comparison import LabelType, control_answer
+from projects.quality.stats.intervals import wilson_interval
 
 ACCEPT = "accept"
 REJECT = "reject"

@@ -25,7 +25,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from projects.models import Annotation, Batch, BatchTally, LabelTally, Rework, Task, VendorRate
-from projects.quality.gold import gold_agrees
+from projects.quality.stats.gold import gold_agrees
 
 LIVE = Q(is_deleted=False, was_cancelled=False)
 

@@ -17,7 +17,7 @@ from projects.labelstudio.client import LabelStudioClient, LabelStudioError, Lab
 from projects.labelstudio.connections import check_tenancy, connection_for_batch
 from projects.labelstudio.webhooks import ensure_webhook
 from projects.models import Batch, LabelStudioConnection, LabelStudioProject, PushedTask, Task
-from projects.quality.gold_mixing import GoldMix, mix_gold
+from projects.quality.gold.mixing import GoldMix, mix_gold
 
 ProgressCallback = Callable[[int, int], None]
 

@@ -34,7 +34,7 @@ def receive_webhook(*, connection_id: int, secret: str, body: bytes) -> WebhookE
     action = payload.get("action") if isinstance(payload, dict) else None
     if action not in ACTIONS:
         return None
-    from projects.tasks import process_webhook_event
+    from projects.jobs import process_webhook_event
 
     event = WebhookEvent.objects.create(connection=connection, action=action, payload=payload)
     transaction.on_commit(lambda: process_webhook_event.delay(event.pk))

@@ -1,0 +1,1 @@
+"""Management commands: thin command-line interfaces over the services, with progress bars for long runs."""

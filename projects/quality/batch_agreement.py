@@ -14,12 +14,12 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 
 from projects.models import Batch
-from projects.quality import agreement as stats
-from projects.quality import agreement_bootstrap as boot
-from projects.quality.batch_labels import NO_ANSWER, BatchLabels, LatestAnswers
-from projects.quality.batch_rows import AnnotatorName, annotator_names, load_batch_labels
-from projects.quality.comparison import LabelType
 from projects.quality.controls import PASS_KINDS, Control, project_controls
+from projects.quality.loading import AnnotatorName, annotator_names, load_batch_labels
+from projects.quality.stats import agreement as stats
+from projects.quality.stats import bootstrap as boot
+from projects.quality.stats.batch_labels import NO_ANSWER, BatchLabels, LatestAnswers
+from projects.quality.stats.comparison import LabelType
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from defusedxml import ElementTree
 
 from projects.labeling.label_config import cached_label_config
 from projects.models import LabelingProject
-from projects.quality.comparison import DEFAULT_MAX_RATING, LabelType, label_type
+from projects.quality.stats.comparison import DEFAULT_MAX_RATING, LabelType, label_type
 
 # Label types with a score against gold and an agreement statistic; free text is reviewed, not compared.
 PASS_KINDS = (LabelType.SINGLE_CHOICE, LabelType.MULTIPLE_CHOICE, LabelType.SPANS, LabelType.RATING)

@@ -9,8 +9,8 @@ from dataclasses import asdict, dataclass, field
 from django.db.models import QuerySet
 
 from projects.models import Annotation, Annotator, Review
-from projects.quality.gold import gold_agrees
-from projects.quality.intervals import wilson_interval
+from projects.quality.stats.gold import gold_agrees
+from projects.quality.stats.intervals import wilson_interval
 
 
 @dataclass(frozen=True)

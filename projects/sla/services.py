@@ -29,11 +29,11 @@ from projects.models import (
     SlaPolicy,
     SlaStatus,
 )
-from projects.quality.agreement import bootstrap_interval, krippendorff_alpha, latest_ratings
-from projects.quality.comparison import LabelType, control_answer
 from projects.quality.controls import project_controls
-from projects.quality.gold import gold_agrees
-from projects.quality.intervals import wilson_interval
+from projects.quality.stats.agreement import bootstrap_interval, krippendorff_alpha, latest_ratings
+from projects.quality.stats.comparison import LabelType, control_answer
+from projects.quality.stats.gold import gold_agrees
+from projects.quality.stats.intervals import wilson_interval
 from projects.sla import forecast, states
 from projects.sla.notifications import send_sla_notifications
 

@@ -1,7 +1,7 @@
 """QA review pages: a reviewer's batches, the queue one sampled annotation at a time, adjudication, the decision.
 
 Project managers and QA reviewers only; vendor roles get 403. Verdicts, adjudications and decisions
-go through projects.quality.verdicts, which record who and when; these views parse and render.
+go through projects.quality.review.verdicts, which record who and when; these views parse and render.
 """
 
 from __future__ import annotations
@@ -18,15 +18,7 @@ from django.views.decorators.http import require_POST
 
 from projects.access.scoping import viewer_for, visible
 from projects.models import Batch, ErrorCategory, QASample, QASampleItem, Review
-from projects.quality.queries import (
-    active_error_categories,
-    adjudication_queue,
-    batch_decisions,
-    latest_sample,
-    next_review_item,
-    review_progress,
-)
-from projects.quality.review import (
+from projects.quality.review.pages import (
     adjudication_item,
     adjudication_label,
     adjudication_order,
@@ -38,7 +30,15 @@ from projects.quality.review import (
     sample_order,
     shown_decision,
 )
-from projects.quality.verdicts import (
+from projects.quality.review.queries import (
+    active_error_categories,
+    adjudication_queue,
+    batch_decisions,
+    latest_sample,
+    next_review_item,
+    review_progress,
+)
+from projects.quality.review.verdicts import (
     AdjudicationRefused,
     DecisionRefused,
     ReviewRefused,

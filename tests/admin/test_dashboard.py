@@ -12,8 +12,8 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from projects.access.roles import PROJECT_MANAGER
-from projects.admin.charts import Series, bar_chart, line_chart
 from projects.models import Annotation, Batch, LabelingProject, Review, SlaEvent, SlaState, SlaStatus
+from projects.reporting.charts import Series, bar_chart, line_chart
 from tests.factories import (
     AnnotationFactory,
     AnnotatorFactory,

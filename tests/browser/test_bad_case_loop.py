@@ -27,9 +27,9 @@ from projects.models import (
     Review,
     Task,
 )
-from projects.quality.consensus import aggregate_batch
-from projects.quality.qa_samples import draw_qa_sample
-from projects.quality.verdicts import decide_batch, record_review
+from projects.quality.consensus.build import aggregate_batch
+from projects.quality.review.verdicts import decide_batch, record_review
+from projects.quality.sampling.qa_sample import draw_qa_sample
 from tests.factories import BatchFactory, LabelingProjectFactory, TaskFactory, UserFactory
 from tests.labelstudio.helpers import choice
 

@@ -6,7 +6,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from projects.models import Adjudication, ItemConsensus, Review
-from projects.quality.queries import review_queue
+from projects.quality.review.queries import review_queue
 from tests.web.review_world import PASSWORD, build_review_world
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

@@ -10,7 +10,7 @@ from django.urls import reverse
 from projects.access.roles import PROJECT_MANAGER, QA_REVIEWER, VENDOR_MANAGER
 from projects.evaluation.prelabel import PrelabelRow, prelabel_acceptance, prelabel_rows
 from projects.models import Review
-from projects.quality.intervals import wilson_interval
+from projects.quality.stats.intervals import wilson_interval
 from tests.factories import (
     AnnotationFactory,
     ErrorCategoryFactory,

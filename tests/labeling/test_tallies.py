@@ -20,9 +20,9 @@ from projects.models import (
     LabelTally,
     Rework,
 )
-from projects.quality.gold import gold_agrees
+from projects.quality.stats.gold import gold_agrees
+from projects.reporting.dashboard import annotated_tasks_by_day, labels_by_day, labels_by_vendor, vendor_quality
 from projects.sla import queries
-from projects.sla.dashboard import annotated_tasks_by_day, labels_by_day, labels_by_vendor, vendor_quality
 from tests.factories import (
     AnnotationFactory,
     AnnotatorFactory,

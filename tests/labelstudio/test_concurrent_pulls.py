@@ -95,7 +95,7 @@ def test_two_full_pulls_at_once_on_two_workers_create_no_duplicates(vendor_conne
         list(pool.map(label, enumerate(label_studio_project.tasks.all())))
 
     results = [
-        sender.send_task("projects.tasks.pull_annotations_task", args=[label_studio_project.pk, True], queue=queue)
+        sender.send_task("projects.jobs.pull_annotations_task", args=[label_studio_project.pk, True], queue=queue)
         for _ in (1, 2)
     ]
     outcomes = [result.get(timeout=180) for result in results]

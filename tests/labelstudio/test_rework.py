@@ -11,9 +11,9 @@ from projects.labelstudio.push import push_batch
 from projects.labelstudio.rework import FEEDBACK_KEY, REJECTED_MODEL_VERSION, import_rework
 from projects.labelstudio.sync import check_drift
 from projects.models import Annotation, AnnotatorAccount, Batch, LabelStudioProject, Review, Rework
-from projects.quality import rework as rework_service
-from projects.quality.rework import ReworkRefused, send_rework
-from projects.quality.verdicts import decide_batch, record_review
+from projects.quality.review import rework as rework_service
+from projects.quality.review.rework import ReworkRefused, send_rework
+from projects.quality.review.verdicts import decide_batch, record_review
 from tests.factories import ErrorCategoryFactory, QASampleFactory, QASampleItemFactory, UserFactory
 from tests.labelstudio.helpers import choice, label_tasks, make_batch
 

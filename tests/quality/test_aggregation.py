@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from projects.quality.aggregation import CodedRatings, dawid_skene, fit_dawid_skene, majority_vote
+from projects.quality.stats.aggregation import CodedRatings, dawid_skene, fit_dawid_skene, majority_vote
 
 # crowd-kit 1.4.2 still uses pandas arguments that pandas 3.1 deprecates (inplace=, copy=).
 pytestmark = pytest.mark.filterwarnings("ignore::pandas.errors.Pandas4Warning")

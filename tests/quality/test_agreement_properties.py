@@ -16,7 +16,7 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from projects.quality.agreement import (
+from projects.quality.stats.agreement import (
     NO_OVERLAP,
     NO_SPANS,
     ONE_LABEL,

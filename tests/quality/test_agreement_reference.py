@@ -18,7 +18,7 @@ from sklearn.preprocessing import MultiLabelBinarizer
 from statsmodels.stats.inter_rater import aggregate_raters
 from statsmodels.stats.inter_rater import fleiss_kappa as statsmodels_fleiss_kappa
 
-from projects.quality.agreement import (
+from projects.quality.stats.agreement import (
     cohen_kappa,
     fleiss_kappa,
     jaccard_agreement,

@@ -8,7 +8,8 @@ import statistics
 import numpy as np
 import pytest
 
-from projects.quality.anomalies import (
+from projects.quality.anomalies.queries import annotator_flags
+from projects.quality.stats.anomalies import (
     AGREEMENT_DRIFT,
     FAST,
     GOLD_FAILURE_STREAK,
@@ -21,7 +22,6 @@ from projects.quality.anomalies import (
     flag_annotators,
     risk_weight_for,
 )
-from projects.quality.anomaly_queries import annotator_flags
 from tests.quality.simulated_workforce import simulate_batch
 
 START = dt.datetime(2026, 11, 16, 9, 0, tzinfo=dt.UTC)

@@ -5,14 +5,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from projects.quality.agreement import latest_ratings
-from projects.quality.agreement_bootstrap import (
+from projects.quality.stats.agreement import latest_ratings
+from projects.quality.stats.batch_labels import BatchLabels
+from projects.quality.stats.bootstrap import (
     LabelCounts,
     fleiss_kappa_statistic,
     krippendorff_alpha_statistic,
     percent_agreement_statistic,
 )
-from projects.quality.batch_labels import BatchLabels
 
 
 def random_rows(seed: int, count: int) -> list[tuple]:

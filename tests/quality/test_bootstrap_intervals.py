@@ -7,7 +7,7 @@ from itertools import pairwise
 import numpy as np
 import pytest
 
-from projects.quality import agreement, agreement_bootstrap
+from projects.quality.stats import agreement, bootstrap
 
 LABELS = ("refund", "return", "damaged")
 
@@ -24,7 +24,7 @@ def ragged_items(seed: int, count: int = 60) -> list[list[str]]:
 
 def both(items, pure, weighted, seed=3):
     reference = agreement.bootstrap_interval(items, pure, resamples=300, seed=seed)
-    fast = agreement_bootstrap.weighted_bootstrap(len(items), weighted(items), resamples=300, seed=seed)
+    fast = bootstrap.weighted_bootstrap(len(items), weighted(items), resamples=300, seed=seed)
     return reference, fast
 
 
@@ -37,9 +37,9 @@ def assert_same(reference, fast):
 @pytest.mark.parametrize(
     ("pure", "weighted"),
     [
-        (agreement.krippendorff_alpha, agreement_bootstrap.krippendorff_alpha_statistic),
-        (agreement.fleiss_kappa, agreement_bootstrap.fleiss_kappa_statistic),
-        (agreement.percent_agreement, agreement_bootstrap.percent_agreement_statistic),
+        (agreement.krippendorff_alpha, bootstrap.krippendorff_alpha_statistic),
+        (agreement.fleiss_kappa, bootstrap.fleiss_kappa_statistic),
+        (agreement.percent_agreement, bootstrap.percent_agreement_statistic),
     ],
 )
 def test_nominal_multi_rater_statistics(seed, pure, weighted):
@@ -55,7 +55,7 @@ def test_cohen_kappa_on_pairs_including_resamples_with_one_label():
     reference, fast = both(
         pairs,
         lambda sample: agreement.cohen_kappa(*zip(*sample, strict=True)).value,
-        agreement_bootstrap.cohen_kappa_statistic,
+        bootstrap.cohen_kappa_statistic,
     )
 
     assert reference.undefined_resamples > 0
@@ -67,18 +67,16 @@ def test_jaccard_and_span_f1():
     spans = [[frozenset({(0, 4, "order")}), frozenset({(0, 4, "order"), (6, 9, "phone")})], [frozenset(), frozenset()]]
     spans *= 10
 
-    assert_same(
-        *both(choices, lambda sample: agreement.jaccard_agreement(sample).value, agreement_bootstrap.jaccard_statistic)
-    )
+    assert_same(*both(choices, lambda sample: agreement.jaccard_agreement(sample).value, bootstrap.jaccard_statistic))
 
     def pure_span_f1(sample):
         pairs = [pair for item in sample for pair in pairwise(item)]
         return agreement.span_f1(*zip(*pairs, strict=True)).value
 
-    assert_same(*both(spans, pure_span_f1, agreement_bootstrap.span_f1_statistic))
+    assert_same(*both(spans, pure_span_f1, bootstrap.span_f1_statistic))
 
 
 def test_no_items_no_interval():
-    interval = agreement_bootstrap.weighted_bootstrap(0, lambda weights: 1.0)
+    interval = bootstrap.weighted_bootstrap(0, lambda weights: 1.0)
 
     assert (interval.low, interval.high, interval.reason) == (None, None, "no items to resample")

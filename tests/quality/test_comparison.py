@@ -6,7 +6,7 @@ import pytest
 from sklearn.metrics import jaccard_score
 
 from projects.labeling.label_config import parse_label_config
-from projects.quality.comparison import (
+from projects.quality.stats.comparison import (
     LabelType,
     choice_jaccard,
     compare,

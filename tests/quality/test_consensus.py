@@ -6,7 +6,7 @@ import pytest
 
 from projects.models import ItemConsensus
 from projects.quality.batch_agreement import compute_agreement
-from projects.quality.consensus import aggregate_batch, truth_accuracy
+from projects.quality.consensus.build import aggregate_batch, truth_accuracy
 from tests.factories import AnnotatorFactory, BatchFactory, LabelingProjectFactory, TaskFactory
 from tests.quality.annotations import choice, label
 

@@ -7,8 +7,8 @@ from decimal import Decimal
 import pytest
 
 from projects.models import GoldRetirement, Task
-from projects.quality.gold_mixing import gold_wanted, mix_gold
-from projects.quality.gold_scores import gold_exposure, retire_overexposed_gold
+from projects.quality.gold.mixing import gold_wanted, mix_gold
+from projects.quality.gold.scores import gold_exposure, retire_overexposed_gold
 from tests.factories import AnnotationFactory, AnnotatorFactory, BatchFactory, LabelingProjectFactory, TaskFactory
 
 pytestmark = pytest.mark.django_db

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from projects.models import GoldRetirement
-from projects.quality.gold_scores import gold_exposure, retire_overexposed_gold, retired_gold_task_ids, score_gold
-from projects.quality.intervals import wilson_interval
+from projects.quality.gold.scores import gold_exposure, retire_overexposed_gold, retired_gold_task_ids, score_gold
+from projects.quality.stats.intervals import wilson_interval
 from tests.factories import AnnotatorFactory, TaskFactory, UserFactory, VendorFactory
 from tests.quality.annotations import choice, label
 

@@ -10,11 +10,11 @@ from auditlog.models import LogEntry
 from django.utils import timezone
 
 from projects.models import QASample
-from projects.quality.anomalies import FAST, STRAIGHT_LINING
-from projects.quality.consensus import annotator_consensus_agreement
-from projects.quality.gold_scores import score_gold
-from projects.quality.qa_samples import draw_qa_sample, plan_qa_sample
-from projects.quality.sampling import FASTER_THAN_PEERS, FLAGGED, LOW_GOLD_ACCURACY
+from projects.quality.consensus.build import annotator_consensus_agreement
+from projects.quality.gold.scores import score_gold
+from projects.quality.sampling.qa_sample import draw_qa_sample, plan_qa_sample
+from projects.quality.stats.anomalies import FAST, STRAIGHT_LINING
+from projects.quality.stats.sampling import FASTER_THAN_PEERS, FLAGGED, LOW_GOLD_ACCURACY
 from tests.factories import BatchFactory, TaskFactory
 from tests.quality.annotations import choice, label
 

@@ -6,9 +6,9 @@ import pytest
 from django.contrib.auth.models import Group
 
 from projects.access.roles import PROJECT_MANAGER, QA_REVIEWER
-from projects.quality.consensus import aggregate_batch
-from projects.quality.qa_samples import draw_qa_sample
-from projects.quality.verdicts import record_review
+from projects.quality.consensus.build import aggregate_batch
+from projects.quality.review.verdicts import record_review
+from projects.quality.sampling.qa_sample import draw_qa_sample
 from tests.factories import ErrorCategoryFactory, UserFactory
 from tests.quality.simulated_workforce import simulate_batch
 

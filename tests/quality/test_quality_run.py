@@ -15,7 +15,7 @@ pytestmark = pytest.mark.django_db
 
 def test_a_full_quality_run_scores_gold_aggregates_and_samples_every_batch(simulated):
     from projects.models import ItemConsensus, QASample
-    from projects.quality.quality_run import run_quality
+    from projects.quality.run import run_quality
 
     result = run_quality(project=simulated.project, seed=3)
 
@@ -26,7 +26,7 @@ def test_a_full_quality_run_scores_gold_aggregates_and_samples_every_batch(simul
 
 @pytest.mark.django_db(transaction=True)
 def test_a_quality_run_loading_and_writing_beside_the_computation_stores_what_a_run_in_one_thread_stores():
-    from projects.quality.quality_run import run_quality
+    from projects.quality.run import run_quality
 
     batches = []
     for seed in (11, 12, 13):

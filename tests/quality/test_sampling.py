@@ -7,8 +7,8 @@ from collections import Counter
 import numpy as np
 import pytest
 
-from projects.quality.anomalies import FAST, GOLD_FAILURE_STREAK, STRAIGHT_LINING, Flag, risk_weight_for
-from projects.quality.sampling import (
+from projects.quality.stats.anomalies import FAST, GOLD_FAILURE_STREAK, STRAIGHT_LINING, Flag, risk_weight_for
+from projects.quality.stats.sampling import (
     ANNOTATOR_MINIMUM,
     BASE_RATE,
     FASTER_THAN_OWN_NORM,

@@ -12,11 +12,9 @@ from django.db import IntegrityError, transaction
 from projects.access.roles import VENDOR_MANAGER
 from projects.access.scoping import visible
 from projects.models import Batch, BatchDecision, ItemConsensus, QASampleItem, Review, VendorManager
-from projects.quality import queries
-from projects.quality.consensus import aggregate_batch
-from projects.quality.intervals import wilson_interval
-from projects.quality.qa_samples import draw_qa_sample
-from projects.quality.verdicts import (
+from projects.quality.consensus.build import aggregate_batch
+from projects.quality.review import queries
+from projects.quality.review.verdicts import (
     AdjudicationRefused,
     DecisionRefused,
     ReviewRefused,
@@ -24,6 +22,8 @@ from projects.quality.verdicts import (
     decide_batch,
     record_review,
 )
+from projects.quality.sampling.qa_sample import draw_qa_sample
+from projects.quality.stats.intervals import wilson_interval
 from tests.factories import (
     AnnotatorFactory,
     BatchFactory,

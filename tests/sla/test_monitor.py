@@ -18,8 +18,9 @@ from django.db import IntegrityError, connection
 
 from projects.access.roles import PROJECT_MANAGER, VENDOR_MANAGER
 from projects.access.scoping import visible
+from projects.jobs import check_slas_task
 from projects.models import Annotation, Batch, Review, SlaEvent, SlaStatus, Task
-from projects.quality.intervals import wilson_interval
+from projects.quality.stats.intervals import wilson_interval
 from projects.sla import states
 from projects.sla.services import (
     AcknowledgementRefused,
@@ -28,7 +29,6 @@ from projects.sla.services import (
     measure_batch,
     resolve_policy,
 )
-from projects.tasks import check_slas_task
 from tests.factories import (
     AnnotatorFactory,
     BatchFactory,
@@ -315,7 +315,7 @@ def test_a_vendor_manager_sees_the_sla_of_their_own_vendor_only(scenario):
 
 def test_the_celery_beat_runs_the_check_every_sla_check_seconds(scenario):
     entry = settings.CELERY_BEAT_SCHEDULE["check-slas"]
-    assert (entry["task"], entry["schedule"]) == ("projects.tasks.check_slas_task", float(settings.SLA_CHECK_SECONDS))
+    assert (entry["task"], entry["schedule"]) == ("projects.jobs.check_slas_task", float(settings.SLA_CHECK_SECONDS))
 
     assert check_slas_task.delay().get() == {"checked": 1, "changes": 1, "emails_sent": 0}
     assert check_slas_task.delay().get() == {"checked": 1, "changes": 0, "emails_sent": 0}

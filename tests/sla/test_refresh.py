@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from projects.jobs import refresh_dashboards_task
 from projects.models import BatchTally, FlagSnapshot
-from projects.sla.refresh import refresh_dashboards
-from projects.tasks import refresh_dashboards_task
+from projects.reporting.refresh import refresh_dashboards
 from tests.factories import AnnotationFactory, BatchFactory, TaskFactory
 
 pytestmark = pytest.mark.django_db

@@ -7,7 +7,7 @@ from datetime import date, datetime, timedelta
 
 import pytest
 
-from projects.quality.intervals import wilson_interval
+from projects.quality.stats.intervals import wilson_interval
 from projects.sla.forecast import forecast_completion
 from projects.sla.states import (
     AT_RISK,

@@ -14,8 +14,8 @@ from django.contrib.auth.models import Group
 
 from projects.access.roles import ANNOTATOR, PROJECT_MANAGER, QA_REVIEWER, VENDOR_MANAGER
 from projects.models import Annotation, Batch, ErrorCategory, ItemConsensus, QASample, VendorManager
-from projects.quality.consensus import aggregate_batch
-from projects.quality.qa_samples import draw_qa_sample
+from projects.quality.consensus.build import aggregate_batch
+from projects.quality.sampling.qa_sample import draw_qa_sample
 from tests.factories import (
     AnnotationFactory,
     AnnotatorFactory,

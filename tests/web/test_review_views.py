@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 
 from projects.models import Adjudication, Batch, BatchDecision, ItemConsensus, QASampleItem, Review
-from projects.quality.queries import next_review_item
+from projects.quality.review.queries import next_review_item
 from tests.factories import BatchFactory, QASampleFactory, QASampleItemFactory
 from tests.web.review_world import ReviewWorld, build_review_world
 

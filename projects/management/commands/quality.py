@@ -5,10 +5,10 @@ from django.core.management.base import BaseCommand, CommandError
 from projects.demo.services import load_answer_key
 from projects.models import Batch, LabelingProject
 from projects.quality.batch_agreement import compute_agreement
-from projects.quality.batch_rows import annotator_names
-from projects.quality.consensus import annotator_consensus_agreement, preview_aggregation, truth_accuracy
-from projects.quality.gold_scores import ALL_CONTROLS, score_gold
-from projects.quality.qa_samples import plan_qa_sample
+from projects.quality.consensus.build import annotator_consensus_agreement, preview_aggregation, truth_accuracy
+from projects.quality.gold.scores import ALL_CONTROLS, score_gold
+from projects.quality.loading import annotator_names
+from projects.quality.sampling.qa_sample import plan_qa_sample
 
 
 def _share(value: float | None) -> str:

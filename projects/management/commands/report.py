@@ -6,7 +6,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from projects.models import LabelingProject
-from projects.sla.report import ReportRefused, email_report, weekly_report, write_report
+from projects.reporting.weekly import ReportRefused, email_report, weekly_report, write_report
 
 
 class Command(BaseCommand):

@@ -6,7 +6,7 @@ from django.core.management.base import BaseCommand, CommandError
 from projects.labelstudio.client import LabelStudioError
 from projects.labelstudio.rework import ReworkConfigError
 from projects.models import Batch
-from projects.quality.rework import ReworkRefused, send_rework
+from projects.quality.review.rework import ReworkRefused, send_rework
 
 
 class Command(BaseCommand):

@@ -24,9 +24,9 @@ from projects.models import (
     Review,
     Task,
 )
-from projects.quality.comparison import LabelType
 from projects.quality.controls import AGGREGATED_TYPES, project_controls
-from projects.quality.intervals import wilson_interval
+from projects.quality.stats.comparison import LabelType
+from projects.quality.stats.intervals import wilson_interval
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser

@@ -13,8 +13,8 @@ from projects.labelstudio.push import push_batch
 from projects.labelstudio.receiver import process_webhook
 from projects.labelstudio.sync import sync_all
 from projects.models import Batch, LabelStudioProject, WebhookEvent
-from projects.quality.rework import send_rework
-from projects.sla.refresh import refresh_dashboards
+from projects.quality.review.rework import send_rework
+from projects.reporting.refresh import refresh_dashboards
 from projects.sla.services import check_slas
 
 logger = logging.getLogger(__name__)

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from projects.quality.anomalies import (
+from projects.quality.stats.anomalies import (
     AGREEMENT_DRIFT,
     FAST,
     GOLD_FAILURE_STREAK,

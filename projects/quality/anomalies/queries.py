@@ -20,8 +20,14 @@ from django.db.models.expressions import RawSQL
 from django.db.models.functions import RowNumber
 
 from projects.models import Annotation, Annotator, LabelingProject
-from projects.quality.anomalies import AnnotationRow, AnomalyThresholds, Flag, agreement_with_consensus, flag_annotators
-from projects.quality.gold import gold_agrees
+from projects.quality.stats.anomalies import (
+    AnnotationRow,
+    AnomalyThresholds,
+    Flag,
+    agreement_with_consensus,
+    flag_annotators,
+)
+from projects.quality.stats.gold import gold_agrees
 
 
 def choice_labels(result: list[dict] | None) -> dict[str, str]:

@@ -15,9 +15,9 @@ from django.db import connection
 from django.db.models.expressions import RawSQL
 
 from projects.models import Annotation, Annotator, Batch
-from projects.quality.batch_labels import NO_ANSWER, BatchLabels, ControlAnswers
-from projects.quality.comparison import LabelType, control_answer
 from projects.quality.controls import Control
+from projects.quality.stats.batch_labels import NO_ANSWER, BatchLabels, ControlAnswers
+from projects.quality.stats.comparison import LabelType, control_answer
 
 
 def _answers(result: list[dict], controls: dict[str, Control]) -> dict[str, Hashable]:

@@ -28,7 +28,7 @@ from functools import cached_property
 
 import numpy as np
 
-from projects.quality.agreement import Label, Rating, latest_ratings
+from projects.quality.stats.agreement import Label, Rating, latest_ratings
 
 # Posteriors this close count as equal: EM on symmetric evidence lands on equal values up to rounding.
 TIE_TOLERANCE = 1e-9

@@ -1,6 +1,6 @@
 """Anomaly flags kept per project (FlagSnapshot), so the dashboard reads a row instead of every annotator's labels.
 
-The refresh task (after every pull and on the beat: projects/sla/refresh.py) recomputes the snapshot of every
+The refresh task (after every pull and on the beat: projects/reporting/refresh.py) recomputes the snapshot of every
 project whose labels changed; a reader recomputes it only when it is missing or older than
 ANOMALY_FLAGS_MAX_AGE_SECONDS, so a page never waits on the flags right after a pull and never shows flags older
 than that.
@@ -16,8 +16,8 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.utils import timezone
 
 from projects.models import Annotator, FlagSnapshot, LabelingProject
-from projects.quality.anomalies import Flag
-from projects.quality.anomaly_queries import annotator_flags
+from projects.quality.anomalies.queries import annotator_flags
+from projects.quality.stats.anomalies import Flag
 
 # Flags look at the last four weeks of labels: long enough for an earlier norm, short enough to be current.
 FLAG_WINDOW_DAYS = 28

@@ -3,7 +3,7 @@ anomaly flags per annotator and, for one open batch at a time, a what-if on its 
 
 A fixed number of small queries whatever the project's size: labels, first labels, gold and costs are summed from
 the batches' tallies (projects/labeling/tallies.py, recounted first where stale), anomaly flags come from the
-project's kept snapshot (projects/quality/flag_snapshots.py); the what-if adds a fixed number for the one batch
+project's kept snapshot (projects/quality/anomalies/snapshots.py); the what-if adds a fixed number for the one batch
 asked about.
 """
 
@@ -18,9 +18,9 @@ from django.utils import timezone
 
 from projects.labeling.tallies import refresh_stale_tallies
 from projects.models import Annotation, Annotator, Batch, LabelingProject, LabelTally, Review, SlaStatus
-from projects.quality.anomalies import Flag
-from projects.quality.flag_snapshots import current_flags
-from projects.quality.intervals import wilson_interval
+from projects.quality.anomalies.snapshots import current_flags
+from projects.quality.stats.anomalies import Flag
+from projects.quality.stats.intervals import wilson_interval
 from projects.sla import forecast
 from projects.sla.queries import CostFigures, MixedCurrencies, statuses_by_severity, vendor_costs
 from projects.sla.services import measure_batch

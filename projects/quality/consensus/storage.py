@@ -15,8 +15,8 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from psycopg import sql as pg_sql
 
+from projects.database.copy import copy_rows, escape_for_copy
 from projects.models import Batch, ItemConsensus
-from projects.quality.postgres_copy import copy_rows, escape_for_copy
 
 
 @dataclass(frozen=True)

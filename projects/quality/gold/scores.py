@@ -14,10 +14,10 @@ from django.db.models import Count, F
 from django.db.models.functions import Coalesce
 
 from projects.models import Annotation, Batch, GoldRetirement, LabelingProject, Task
-from projects.quality.batch_rows import annotator_names, gold_answers, with_answers
-from projects.quality.comparison import Comparison, compare
 from projects.quality.controls import PASS_KINDS, project_controls
-from projects.quality.intervals import wilson_interval
+from projects.quality.loading import annotator_names, gold_answers, with_answers
+from projects.quality.stats.comparison import Comparison, compare
+from projects.quality.stats.intervals import wilson_interval
 
 ALL_CONTROLS = "all"
 

@@ -14,11 +14,10 @@ from django.db.models import Count
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from projects.admin.charts import bar_chart, progress_charts
 from projects.labeling.tallies import refresh_stale_tallies
 from projects.models import LabelingProject, Review, SlaEvent, SlaState, SlaStatus
-from projects.sla import queries
-from projects.sla.dashboard import (
+from projects.reporting.charts import bar_chart, progress_charts
+from projects.reporting.dashboard import (
     Progress,
     VendorQuality,
     annotated_tasks_by_day,
@@ -29,6 +28,7 @@ from projects.sla.dashboard import (
     vendor_quality,
     within_days,
 )
+from projects.sla import queries
 
 WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
 RISK_STATES = (SlaState.ESCALATED, SlaState.BREACHED, SlaState.AT_RISK)

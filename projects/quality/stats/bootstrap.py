@@ -22,7 +22,7 @@ from itertools import combinations
 
 import numpy as np
 
-from projects.quality.agreement import BootstrapInterval, Span, jaccard_similarity
+from projects.quality.stats.agreement import BootstrapInterval, Span, jaccard_similarity
 
 # Draw-count matrices up to this many cells are kept for reuse: every figure of a batch is bootstrapped
 # with the same seed, so figures over the same number of items (annotator pairs, mostly) share their draws.

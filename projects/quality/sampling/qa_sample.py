@@ -15,16 +15,22 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from projects.audit import audited
+from projects.database.copy import copy_rows, escape_for_copy
 from projects.models import Annotation, Batch, LabelingProject, QASample, QASampleItem
-from projects.quality.anomalies import Flag
-from projects.quality.batch_labels import BatchLabels
-from projects.quality.batch_rows import load_batch_labels
-from projects.quality.consensus import BatchAggregation, batch_consensus, consensus_agreement
+from projects.quality.anomalies.snapshots import current_flags
+from projects.quality.consensus.build import BatchAggregation, batch_consensus, consensus_agreement
 from projects.quality.controls import AGGREGATED_TYPES, project_controls
-from projects.quality.flag_snapshots import current_flags
-from projects.quality.gold_scores import ALL_CONTROLS, GoldScore, score_gold
-from projects.quality.postgres_copy import copy_rows, escape_for_copy
-from projects.quality.sampling import AnnotationColumns, AnnotatorFacts, Sample, SamplingSettings, draw_sample_columns
+from projects.quality.gold.scores import ALL_CONTROLS, GoldScore, score_gold
+from projects.quality.loading import load_batch_labels
+from projects.quality.stats.anomalies import Flag
+from projects.quality.stats.batch_labels import BatchLabels
+from projects.quality.stats.sampling import (
+    AnnotationColumns,
+    AnnotatorFacts,
+    Sample,
+    SamplingSettings,
+    draw_sample_columns,
+)
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser

@@ -20,12 +20,12 @@ from django.utils import timezone
 
 from projects.models import Batch, LabelingProject, QASample
 from projects.quality.batch_agreement import BatchAgreement, agreement_from_labels
-from projects.quality.batch_rows import load_batch_labels
-from projects.quality.consensus import BatchAggregation, batch_consensus
-from projects.quality.consensus_storage import consensus_copy_text, store_consensus
+from projects.quality.consensus.build import BatchAggregation, batch_consensus
+from projects.quality.consensus.storage import consensus_copy_text, store_consensus
 from projects.quality.controls import PASS_KINDS, project_controls
-from projects.quality.gold_scores import GoldScore, score_gold
-from projects.quality.qa_samples import (
+from projects.quality.gold.scores import GoldScore, score_gold
+from projects.quality.loading import load_batch_labels
+from projects.quality.sampling.qa_sample import (
     first_tasks_by_annotator,
     flags_by_annotator,
     plan_sample_from_labels,

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from projects.labeling.label_config import ControlTag
-from projects.quality.agreement import Span, jaccard_similarity, text_spans
+from projects.quality.stats.agreement import Span, jaccard_similarity, text_spans
 
 
 class LabelType(StrEnum):

@@ -2,7 +2,7 @@
 
 The pages show labels the way the label config titles them ("Refund 退款", not "refund"), so this
 module reads the config's display attributes (Choice values, Header titles, Paragraphs keys) that
-the structural parser in projects.labeling does not keep. Writes stay in projects.quality.verdicts.
+the structural parser in projects.labeling does not keep. Writes stay in projects.quality.review.verdicts.
 """
 
 from __future__ import annotations
@@ -18,17 +18,17 @@ from django.db.models import Q, QuerySet
 from projects.access.scoping import can_see_gold, visible
 from projects.labeling.label_config import CONTROL_TAGS, OBJECT_TAGS, answer_to_result, cached_label_config
 from projects.models import Annotation, Batch, BatchDecision, ItemConsensus, QASample, QASampleItem, Review
-from projects.quality import anomalies, sampling
-from projects.quality.comparison import LabelType, control_answer
 from projects.quality.controls import Control, project_controls
-from projects.quality.queries import (
+from projects.quality.review.queries import (
     ReviewProgress,
     adjudication_queue,
     batch_decisions,
     latest_sample,
     review_progress,
 )
-from projects.quality.verdicts import ReviewRefused
+from projects.quality.review.verdicts import ReviewRefused
+from projects.quality.stats import anomalies, sampling
+from projects.quality.stats.comparison import LabelType, control_answer
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser

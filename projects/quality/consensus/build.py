@@ -15,8 +15,11 @@ from itertools import repeat
 import numpy as np
 
 from projects.models import Adjudication, Batch, ItemConsensus, Task
-from projects.quality import agreement as stats
-from projects.quality.aggregation import (
+from projects.quality.consensus.storage import ConsensusRows, store_consensus
+from projects.quality.controls import AGGREGATED_TYPES, project_controls
+from projects.quality.loading import gold_answers, load_batch_labels
+from projects.quality.stats import agreement as stats
+from projects.quality.stats.aggregation import (
     AnnotatorConfusion,
     CodedRatings,
     DawidSkeneResult,
@@ -26,10 +29,7 @@ from projects.quality.aggregation import (
     majority_vote_table,
     sorted_labels,
 )
-from projects.quality.batch_labels import NO_ANSWER, BatchLabels
-from projects.quality.batch_rows import gold_answers, load_batch_labels
-from projects.quality.consensus_storage import ConsensusRows, store_consensus
-from projects.quality.controls import AGGREGATED_TYPES, project_controls
+from projects.quality.stats.batch_labels import NO_ANSWER, BatchLabels
 
 # Below this the consensus label is not more likely than not: a person decides.
 ADJUDICATION_CONFIDENCE = 0.5

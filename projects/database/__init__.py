@@ -1,0 +1,1 @@
+"""Database helpers the domain packages share: PostgreSQL COPY for bulk writes and the branches by database vendor."""

@@ -1,0 +1,1 @@
+"""QA samples: which annotations of a batch reviewers see and why, drawn and stored."""

@@ -1,0 +1,1 @@
+"""What project managers read: the project dashboard, costs, the weekly report, the SVG charts, and keeping their figures fresh."""
