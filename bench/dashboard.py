@@ -234,9 +234,9 @@ def recount_everything(project) -> dict:
     """Every batch's tallies recounted and the project's flags kept, as after a fresh install; timed, with progress."""
     from django.utils import timezone
 
-    from projects.labeling.tallies import refresh_stale_tallies
     from projects.models import Annotation, BatchTally
     from projects.quality.anomalies.snapshots import compute_flag_snapshot
+    from projects.reporting.tallies import refresh_stale_tallies
 
     BatchTally.objects.all().delete()
     labels = Annotation.objects.filter(task__project=project).count()

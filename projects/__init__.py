@@ -1,1 +1,3 @@
-"""annotate's Django app (app label `projects`): the domain packages, their interfaces and the models. README.md's map lists every package."""
+"""annotate's Django app (app label `projects`): the domain packages, their interfaces and the models. README.md's map
+lists every package.
+"""

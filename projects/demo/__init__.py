@@ -1,1 +1,3 @@
-"""The demo: a generated aftersales project with simulated annotators. Loaded only by the `demo` command, never by production code."""
+"""The demo: a generated aftersales project with simulated annotators. Loaded only by the `demo` command, never by
+production code.
+"""

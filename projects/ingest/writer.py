@@ -17,7 +17,7 @@ from django.db import connection
 from django.utils import timezone
 
 from projects.ingest.validation import TaskRow
-from projects.labeling.tallies import mark_batches_stale
+from projects.labeling.staleness import mark_batches_stale
 from projects.models import Batch, LabelingProject, Task, TaskImport
 
 COPY_COLUMNS = (

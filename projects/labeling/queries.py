@@ -1,6 +1,6 @@
 """Reads for the admin, pages and API: projects and batches with their progress counts.
 
-Counts come from the batches' tallies (projects/labeling/tallies.py), recounted first where stale, so a list costs
+Counts come from the batches' tallies (projects/reporting/tallies.py), recounted first where stale, so a list costs
 the same whatever the number of tasks; tasks outside any batch (imported, not yet batched) are counted directly.
 """
 
@@ -9,8 +9,8 @@ from __future__ import annotations
 from django.db.models import Count, Exists, IntegerField, OuterRef, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 
-from projects.labeling.tallies import refresh_stale_tallies
 from projects.models import Annotation, Batch, BatchTally, LabelingProject, Task
+from projects.reporting.tallies import refresh_stale_tallies
 
 
 def _subquery_total(rows: QuerySet, group_by: str, total) -> Coalesce:

@@ -1,14 +1,14 @@
 """Signals that mark batches' tallies stale when a model that feeds them is saved or deleted through the ORM.
 
 Bulk writers (the pull's COPY, the import's COPY, queryset updates) send no signals and call
-projects/labeling/tallies.py themselves.
+projects/reporting/tallies.py themselves.
 """
 
 from __future__ import annotations
 
 from django.db.models.signals import post_delete, post_save, pre_save
 
-from projects.labeling.tallies import mark_batches_stale, mark_tasks_stale, mark_vendor_stale
+from projects.labeling.staleness import mark_batches_stale, mark_tasks_stale, mark_vendor_stale
 from projects.models import Annotation, Annotator, BatchTally, Rework, Task, VendorRate
 
 

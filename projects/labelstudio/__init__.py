@@ -1,1 +1,3 @@
-"""The only package that talks to Label Studio: client, connections, push, pull, webhooks, accounts and rework projects."""
+"""The only package that talks to Label Studio: client, connections, push, pull, webhooks, accounts and rework
+projects.
+"""

@@ -23,7 +23,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from projects.labeling.batch_status import advance_batch_status, batches_of_tasks
-from projects.labeling.tallies import mark_tasks_stale
+from projects.labeling.staleness import mark_tasks_stale
 from projects.labelstudio.client import LabelStudioClient, LabelStudioError
 from projects.models import (
     Annotation,

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Max
 
+from projects.labeling.gold_mixing import GoldMix, mix_gold
 from projects.labeling.label_config import cached_label_config, result_errors
 from projects.labeling.services import current_config_version
 from projects.labelstudio.accounts import ensure_annotator_accounts
@@ -17,7 +18,6 @@ from projects.labelstudio.client import LabelStudioClient, LabelStudioError, Lab
 from projects.labelstudio.connections import check_tenancy, connection_for_batch
 from projects.labelstudio.webhooks import ensure_webhook
 from projects.models import Batch, LabelStudioConnection, LabelStudioProject, PushedTask, Task
-from projects.quality.gold.mixing import GoldMix, mix_gold
 
 ProgressCallback = Callable[[int, int], None]
 

@@ -1,4 +1,4 @@
-"""Receiving Label Studio webhooks: check, record, enqueue, answer at once.
+"""Receiving Label Studio webhooks: check and record (the endpoint then queues the processing and answers at once).
 
 Label Studio Community calls the hook inside the annotator's own request and gives
 up after 1 s, so nothing here waits on processing.
@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 
-from django.db import transaction
 from django.utils import timezone
 
 from projects.labelstudio.pull import apply_deleted_annotations, apply_label_studio_tasks
@@ -23,7 +22,7 @@ class WebhookRejected(Exception):
 
 
 def receive_webhook(*, connection_id: int, secret: str, body: bytes) -> WebhookEvent | None:
-    """Record a delivery and enqueue its processing; None for actions annotate ignores."""
+    """Record a delivery for processing; None for actions annotate ignores."""
     connection = LabelStudioConnection.objects.filter(pk=connection_id, is_active=True).first()
     if connection is None or not secret_matches(connection, secret):
         raise WebhookRejected(403, "unknown connection or wrong secret")
@@ -34,11 +33,7 @@ def receive_webhook(*, connection_id: int, secret: str, body: bytes) -> WebhookE
     action = payload.get("action") if isinstance(payload, dict) else None
     if action not in ACTIONS:
         return None
-    from projects.jobs import process_webhook_event
-
-    event = WebhookEvent.objects.create(connection=connection, action=action, payload=payload)
-    transaction.on_commit(lambda: process_webhook_event.delay(event.pk))
-    return event
+    return WebhookEvent.objects.create(connection=connection, action=action, payload=payload)
 
 
 def process_webhook(event: WebhookEvent) -> None:

@@ -1,1 +1,3 @@
-"""Quality: gold scoring, agreement, consensus, QA sampling, review and rework, anomaly flags; the maths in quality.stats."""
+"""Quality: gold scoring, agreement, consensus, QA sampling, review and rework, anomaly flags; the maths in
+quality.stats.
+"""

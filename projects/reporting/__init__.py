@@ -1,1 +1,3 @@
-"""What project managers read: the project dashboard, costs, the weekly report, the SVG charts, and keeping their figures fresh."""
+"""What project managers read: the project dashboard, costs, the weekly report, the SVG charts, and keeping their
+figures fresh.
+"""

@@ -2,7 +2,7 @@
 anomaly flags per annotator and, for one open batch at a time, a what-if on its completion forecast.
 
 A fixed number of small queries whatever the project's size: labels, first labels, gold and costs are summed from
-the batches' tallies (projects/labeling/tallies.py, recounted first where stale), anomaly flags come from the
+the batches' tallies (projects/reporting/tallies.py, recounted first where stale), anomaly flags come from the
 project's kept snapshot (projects/quality/anomalies/snapshots.py); the what-if adds a fixed number for the one batch
 asked about.
 """
@@ -16,11 +16,11 @@ from dataclasses import dataclass, field
 from django.db.models import Count, Max, Min, Q, QuerySet, Sum
 from django.utils import timezone
 
-from projects.labeling.tallies import refresh_stale_tallies
 from projects.models import Annotation, Annotator, Batch, LabelingProject, LabelTally, Review, SlaStatus
 from projects.quality.anomalies.snapshots import current_flags
 from projects.quality.stats.anomalies import Flag
 from projects.quality.stats.intervals import wilson_interval
+from projects.reporting.tallies import refresh_stale_tallies
 from projects.sla import forecast
 from projects.sla.queries import CostFigures, MixedCurrencies, statuses_by_severity, vendor_costs
 from projects.sla.services import measure_batch

@@ -7,9 +7,9 @@ from dataclasses import dataclass
 
 from django.utils import timezone
 
-from projects.labeling.tallies import refresh_stale_tallies
 from projects.models import Batch, LabelingProject
 from projects.quality.anomalies.snapshots import compute_flag_snapshot
+from projects.reporting.tallies import refresh_stale_tallies
 
 
 @dataclass(frozen=True)

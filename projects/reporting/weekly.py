@@ -14,7 +14,6 @@ from django.db.models import Count
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from projects.labeling.tallies import refresh_stale_tallies
 from projects.models import LabelingProject, Review, SlaEvent, SlaState, SlaStatus
 from projects.reporting.charts import bar_chart, progress_charts
 from projects.reporting.dashboard import (
@@ -28,6 +27,7 @@ from projects.reporting.dashboard import (
     vendor_quality,
     within_days,
 )
+from projects.reporting.tallies import refresh_stale_tallies
 from projects.sla import queries
 
 WEEK = re.compile(r"^(\d{4})-W(\d{2})$")

@@ -9,7 +9,6 @@ from decimal import Decimal
 
 from django.db.models import Case, IntegerField, QuerySet, Sum, Value, When
 
-from projects.labeling.tallies import refresh_stale_tallies
 from projects.models import (
     Batch,
     LabelingProject,
@@ -20,6 +19,7 @@ from projects.models import (
     Vendor,
     VendorRate,
 )
+from projects.reporting.tallies import refresh_stale_tallies
 
 # Worst first: what a project manager looks at before anything else.
 SEVERITY = (SlaState.ESCALATED, SlaState.BREACHED, SlaState.AT_RISK, SlaState.ON_TRACK, SlaState.RESOLVED)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from django.db import transaction
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from projects.jobs import process_webhook_event
 from projects.labelstudio.receiver import WebhookRejected, receive_webhook
 from projects.labelstudio.webhooks import SECRET_HEADER
 
@@ -19,4 +21,6 @@ def labelstudio_webhook(request: HttpRequest, connection_id: int) -> JsonRespons
         )
     except WebhookRejected as rejected:
         return JsonResponse({"error": str(rejected)}, status=rejected.status)
+    if event is not None:
+        transaction.on_commit(lambda: process_webhook_event.delay(event.pk))
     return JsonResponse({"recorded": event.pk if event else None})

@@ -6,7 +6,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from projects.labeling.tallies import refresh_stale_tallies
+from projects.reporting.tallies import refresh_stale_tallies
 from tests.factories import AnnotationFactory, BatchFactory, LabelingProjectFactory, TaskFactory
 
 

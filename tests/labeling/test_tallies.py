@@ -12,8 +12,6 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from projects.labeling import tallies
-from projects.labeling.tallies import refresh_batch_tally, refresh_stale_tallies, stale_batch_ids
 from projects.models import (
     Annotation,
     BatchTally,
@@ -21,7 +19,9 @@ from projects.models import (
     Rework,
 )
 from projects.quality.stats.gold import gold_agrees
+from projects.reporting import tallies
 from projects.reporting.dashboard import annotated_tasks_by_day, labels_by_day, labels_by_vendor, vendor_quality
+from projects.reporting.tallies import refresh_batch_tally, refresh_stale_tallies, stale_batch_ids
 from projects.sla import queries
 from tests.factories import (
     AnnotationFactory,

@@ -6,8 +6,8 @@ from decimal import Decimal
 
 import pytest
 
+from projects.labeling.gold_mixing import gold_wanted, mix_gold
 from projects.models import GoldRetirement, Task
-from projects.quality.gold.mixing import gold_wanted, mix_gold
 from projects.quality.gold.scores import gold_exposure, retire_overexposed_gold
 from tests.factories import AnnotationFactory, AnnotatorFactory, BatchFactory, LabelingProjectFactory, TaskFactory
 

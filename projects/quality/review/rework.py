@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from django.db import transaction
 from django.db.models import OuterRef, QuerySet, Subquery
 
-from projects.labeling.tallies import mark_tasks_stale
+from projects.labeling.staleness import mark_tasks_stale
 from projects.labelstudio.rework import (
     ReworkItem,
     ensure_rework_project,

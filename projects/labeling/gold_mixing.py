@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from django.db.models import Count
 from django.db.models.functions import Coalesce
 
-from projects.labeling.tallies import mark_batches_stale
+from projects.labeling.staleness import mark_batches_stale
 from projects.models import Annotation, Batch, GoldRetirement, Task
 
 COPY_SEPARATOR = "~b"  # neutral: nothing in what annotators can see says "gold"

@@ -1,7 +1,7 @@
 """Recounting batches' tallies (projects/models/tallies.py): what the dashboard and the lists read.
 
 Anything that changes what a batch counts (a label pulled, deleted or skipped, a task added or made gold, a rework,
-a vendor's rate) marks the batch stale with `mark_batches_stale` (ORM saves do it through the signals in
+a vendor's rate) marks the batch stale with projects/labeling/staleness.py (ORM saves do it through the signals in
 projects/labeling/signals.py; bulk writers call it themselves). `refresh_stale_tallies` recounts every stale or
 never-counted batch: the readers call it before they read, so they are never wrong, and a Celery task calls it
 after every pull and on the beat, so the readers rarely have anything to recount.
@@ -16,40 +16,18 @@ from __future__ import annotations
 import datetime as dt
 from bisect import bisect_right
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import Q
 from django.utils import timezone
 
 from projects.models import Annotation, Batch, BatchTally, LabelTally, Rework, Task, VendorRate
 from projects.quality.stats.gold import gold_agrees
 
 LIVE = Q(is_deleted=False, was_cancelled=False)
-
-
-def mark_batches_stale(batch_ids: Iterable[int | None]) -> None:
-    """The batches' tallies need a recount; one query. Batches never counted need nothing: they have no row."""
-    ids = {batch_id for batch_id in batch_ids if batch_id is not None}
-    if ids:
-        BatchTally.objects.filter(batch_id__in=ids).update(stale=True, changes=F("changes") + 1)
-
-
-def mark_tasks_stale(task_ids: Iterable[int]) -> None:
-    """The batches of these tasks need a recount; one query."""
-    ids = set(task_ids)
-    if ids:
-        BatchTally.objects.filter(batch__tasks__in=ids).update(stale=True, changes=F("changes") + 1)
-
-
-def mark_vendor_stale(vendor_id: int) -> None:
-    """A vendor's rates changed: every batch its annotators labeled in, or assigned to it, needs a recount."""
-    labeled = LabelTally.objects.filter(vendor_id=vendor_id).values("batch_id")
-    BatchTally.objects.filter(Q(batch__vendor_id=vendor_id) | Q(batch_id__in=labeled)).update(
-        stale=True, changes=F("changes") + 1
-    )
 
 
 def stale_batch_ids(*, project_id: int | None = None) -> list[int]:
