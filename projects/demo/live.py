@@ -19,7 +19,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.test.utils import override_settings
 
-from projects.demo.services import ANNOTATORS, PROJECT_SLUG, load_answer_key
+from projects.demo.services import ANNOTATORS, PROJECT_SLUG
 from projects.demo.simulation import PROFILES, simulated_answer, simulated_lead_time
 from projects.labeling.label_config import answer_to_result, parse_label_config
 from projects.labelstudio.accounts import label_studio_email
@@ -37,6 +37,7 @@ from projects.models import (
     Task,
     Vendor,
 )
+from projects.quality.answer_key import load_answer_key
 from projects.quality.consensus.build import aggregate_batch
 from projects.quality.sampling.qa_sample import draw_qa_sample
 from projects.sla.services import SlaCheck, check_slas

@@ -23,6 +23,7 @@ from projects.demo.simulation import model_prediction
 from projects.ingest.services import import_tasks
 from projects.labeling.label_config import LabelConfig, answer_to_result, parse_label_config
 from projects.models import Annotator, Batch, LabelingProject, SlaPolicy, Vendor, VendorManager, VendorRate
+from projects.quality.answer_key import default_answer_key_path
 
 DEMO_DIR = Path(__file__).parent
 PROJECT_SLUG = "aftersales-cs"
@@ -125,7 +126,7 @@ def _task_line(conversation: Conversation, is_gold: bool, config: LabelConfig, r
 
 
 def answer_key_path() -> Path:
-    return settings.VAR_DIR / "demo" / "answer-key.json"
+    return default_answer_key_path()
 
 
 def save_answer_key(conversations: list[Conversation]) -> None:
@@ -136,11 +137,6 @@ def save_answer_key(conversations: list[Conversation]) -> None:
         json.dumps({item.external_id: _gold_answer(item) for item in conversations}, ensure_ascii=False),
         encoding="utf-8",
     )
-
-
-def load_answer_key() -> dict[str, dict[str, str]]:
-    path = answer_key_path()
-    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
 
 
 def build_demo(*, seed: int = 7, tasks_per_batch: int = 60, reset: bool = False) -> DemoResult:

@@ -1,3 +1,3 @@
-"""Labeling projects, batches and tasks: label configs, batch status, the tallies the dashboard reads, and their reads.
-
+"""Labeling projects, batches and tasks: label configs, batch planning (gold mixing), batch status, marking tallies
+stale, and their reads.
 """

@@ -1,9 +1,11 @@
 from __future__ import annotations
 
+from pathlib import Path
+
 from django.core.management.base import BaseCommand, CommandError
 
-from projects.demo.services import load_answer_key
 from projects.models import Batch, LabelingProject
+from projects.quality.answer_key import load_answer_key
 from projects.quality.batch_agreement import compute_agreement
 from projects.quality.consensus.build import annotator_consensus_agreement, preview_aggregation, truth_accuracy
 from projects.quality.gold.scores import ALL_CONTROLS, score_gold
@@ -22,7 +24,7 @@ def _interval(low: float | None, high: float | None) -> str:
 class Command(BaseCommand):
     help = (
         "Quality figures per batch: gold accuracy per annotator, agreement, majority vote against Dawid-Skene "
-        "(and against the demo's answer key when there is one), QA sampling weights. Reads only."
+        "(and against an answer key when there is one: the demo writes one), QA sampling weights. Reads only."
     )
 
     def add_arguments(self, parser) -> None:
@@ -30,8 +32,16 @@ class Command(BaseCommand):
         parser.add_argument("--batch", type=int, help="Only this batch (id).")
         parser.add_argument("--resamples", type=int, default=200, help="Bootstrap resamples per interval.")
         parser.add_argument("--seed", type=int, default=0, help="Seed of the bootstrap and the sampling preview.")
+        parser.add_argument(
+            "--answer-key",
+            type=Path,
+            help="JSON file {external id: {control: answer}} to score the aggregation against "
+            "(default: the demo's, when there is one).",
+        )
 
-    def handle(self, *args, project: str, batch: int | None, resamples: int, seed: int, **options) -> None:
+    def handle(
+        self, *args, project: str, batch: int | None, resamples: int, seed: int, answer_key: Path | None, **options
+    ) -> None:
         labeling_project = LabelingProject.objects.filter(slug=project).first()
         if labeling_project is None:
             raise CommandError(f'No project with the slug "{project}".')
@@ -40,9 +50,11 @@ class Command(BaseCommand):
             batches = batches.filter(pk=batch)
             if not batches.exists():
                 raise CommandError(f"Project {project} has no batch with id {batch}.")
-        answer_key = load_answer_key()
+        if answer_key is not None and not answer_key.exists():
+            raise CommandError(f"No answer key at {answer_key}.")
+        truth = load_answer_key(answer_key)
         for each in batches.order_by("id"):
-            self._batch(each, answer_key, resamples, seed)
+            self._batch(each, truth, resamples, seed)
 
     def _batch(self, batch: Batch, answer_key: dict, resamples: int, seed: int) -> None:
         write = self.stdout.write
