@@ -1,4 +1,4 @@
-"""Settings come from the environment: strict readers, and read in one place."""
+"""Settings come from the environment: strict readers, read in one place, every variable in README's table."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ import pytest
 from django.core.exceptions import ImproperlyConfigured
 
 from annotate.settings import env_bool, env_choice, env_float, env_int, env_list, env_str
+from projects.management.commands.connect_labelstudio import Command as ConnectLabelStudio
 
 ROOT = Path(__file__).resolve().parent.parent
 SETTINGS_PY = ROOT / "annotate" / "settings.py"
@@ -222,3 +223,30 @@ def test_the_app_reads_the_environment_only_in_settings():
         if relative not in allowed and (lines := _direct_environment_reads(path)):
             found[relative] = lines
     assert found == {}, "read these through annotate/settings.py and django.conf.settings"
+
+
+def _readme_configuration_table() -> dict[str, list[str]]:
+    readme = (ROOT / "README.md").read_text()
+    section = readme.split("\n## Configuration\n", 1)[1].split("\n## ", 1)[0]
+    rows = {}
+    for line in section.splitlines():
+        if not line.startswith("| `"):
+            continue
+        cells = [cell.strip() for cell in line.strip().strip("|").split(" | ")]
+        assert len(cells) == 3 and all(cells), f"README configuration row needs variable, default, meaning: {line}"
+        for name in re.findall(r"`([A-Z][A-Z0-9_]*)`", cells[0]):
+            rows[name] = cells
+    return rows
+
+
+def test_every_variable_settings_reads_is_in_the_readme_configuration_table():
+    table = _readme_configuration_table()
+    missing = sorted(_variables_settings_reads() - set(table))
+    assert missing == [], "add these to README.md's configuration table, with their default and meaning"
+
+
+def test_the_readme_configuration_table_lists_only_variables_annotate_reads():
+    # The one listed variable settings does not read: the default a new connection reads its token from.
+    token_variable = ConnectLabelStudio().create_parser("manage.py", "connect_labelstudio").get_default("token_env_var")
+    unread = sorted(set(_readme_configuration_table()) - _variables_settings_reads() - {token_variable})
+    assert unread == [], "README.md's configuration table lists variables nothing reads"
