@@ -3,43 +3,108 @@
 Embedded mode (nothing set): DEBUG on, SQLite under var/, eager Celery, a local
 Label Studio on 127.0.0.1:8080. Production: DEBUG=false, SECRET_KEY and
 ALLOWED_HOSTS required, DATABASE_URL and CELERY_BROKER_URL set.
+
+Every variable the app reads is read here, through the env_* readers below, and is listed
+in README.md's configuration table (tests/test_settings.py keeps the two in step). An empty
+variable counts as unset; a value a reader cannot take stops start-up with the variable named.
+The one exception is a Label Studio connection's token: the variable is named by the
+connection's `token_env_var` (data, not code) and read when the connection is used.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import math
 import os
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-BASE_DIR = Path(__file__).resolve().parent.parent
-VAR_DIR = Path(os.environ.get("ANNOTATE_VAR_DIR", BASE_DIR / "var"))
+TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
+FALSE_WORDS = frozenset({"0", "false", "no", "off"})
 
 
-def env_bool(name: str, default: bool) -> bool:
-    value = os.environ.get(name)
-    if value is None or value == "":
+def env_str(name: str, default: str = "", *, environ: Mapping[str, str] = os.environ) -> str:
+    """The variable as set (secrets keep their spaces), or the default when unset or empty."""
+    value = environ.get(name, "")
+    return value if value != "" else default
+
+
+def _trimmed(name: str, environ: Mapping[str, str]) -> str:
+    return environ.get(name, "").strip()
+
+
+def env_bool(name: str, default: bool, *, environ: Mapping[str, str] = os.environ) -> bool:
+    value = _trimmed(name, environ)
+    if value == "":
         return default
-    return value.strip().lower() in {"1", "true", "yes", "on"}
+    if value.lower() in TRUE_WORDS:
+        return True
+    if value.lower() in FALSE_WORDS:
+        return False
+    raise ImproperlyConfigured(f"{name} must be true or false (also yes/no, on/off, 1/0), got {value!r}.")
 
 
-def env_int(name: str, default: int) -> int:
-    value = os.environ.get(name)
-    return int(value) if value not in (None, "") else default
+def _at_least(name: str, number: float, minimum: float | None) -> None:
+    if minimum is not None and number < minimum:
+        raise ImproperlyConfigured(f"{name} must be at least {minimum}, got {number}.")
 
 
-def env_list(name: str, default: list[str]) -> list[str]:
-    value = os.environ.get(name)
-    if value is None or value.strip() == "":
+def env_int(name: str, default: int, *, minimum: int | None = None, environ: Mapping[str, str] = os.environ) -> int:
+    value = _trimmed(name, environ)
+    if value == "":
+        return default
+    try:
+        number = int(value)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a whole number, got {value!r}.") from None
+    _at_least(name, number, minimum)
+    return number
+
+
+def env_float(
+    name: str, default: float, *, minimum: float | None = None, environ: Mapping[str, str] = os.environ
+) -> float:
+    value = _trimmed(name, environ)
+    if value == "":
+        return float(default)
+    try:
+        number = float(value)
+    except ValueError:
+        number = math.nan
+    if not math.isfinite(number):
+        raise ImproperlyConfigured(f"{name} must be a number, got {value!r}.")
+    _at_least(name, number, minimum)
+    return number
+
+
+def env_list(name: str, default: list[str], *, environ: Mapping[str, str] = os.environ) -> list[str]:
+    """A comma-separated list; blanks between commas are dropped."""
+    value = _trimmed(name, environ)
+    if value == "":
         return default
     return [item.strip() for item in value.split(",") if item.strip()]
 
 
+def env_choice(name: str, default: str, choices: Sequence[str], *, environ: Mapping[str, str] = os.environ) -> str:
+    """One of `choices`, matched case-insensitively and returned as spelled there."""
+    value = _trimmed(name, environ)
+    if value == "":
+        return default
+    for choice in choices:
+        if value.casefold() == choice.casefold():
+            return choice
+    raise ImproperlyConfigured(f"{name} must be one of {', '.join(choices)}, got {value!r}.")
+
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = Path(env_str("ANNOTATE_VAR_DIR") or BASE_DIR / "var")
+
 DEBUG = env_bool("DEBUG", True)
 
-SECRET_KEY = os.environ.get("SECRET_KEY", "")
+SECRET_KEY = env_str("SECRET_KEY")
 if not SECRET_KEY:
     if not DEBUG:
         raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
@@ -86,8 +151,8 @@ AUTHENTICATION_BACKENDS = [
 ]
 # Login rate limiting: after AXES_FAILURE_LIMIT failures for one username from one address,
 # that pair is locked out for AXES_COOLOFF_MINUTES.
-AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
-AXES_COOLOFF_TIME = dt.timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15))
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5, minimum=1)
+AXES_COOLOFF_TIME = dt.timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15, minimum=1))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
@@ -95,7 +160,7 @@ AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 # Behind reverse proxies REMOTE_ADDR is the proxy's, so every user would share one address;
 # name how many proxies there are and the client's address is read from X-Forwarded-For.
 # Without that count the header is ignored: a client could forge it to dodge the lockout.
-AXES_IPWARE_PROXY_COUNT = env_int("AXES_PROXY_COUNT", 0) or None
+AXES_IPWARE_PROXY_COUNT = env_int("AXES_PROXY_COUNT", 0, minimum=0) or None
 AXES_IPWARE_META_PRECEDENCE_ORDER = (
     ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR") if AXES_IPWARE_PROXY_COUNT else ("REMOTE_ADDR",)
 )
@@ -111,7 +176,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
-    "PAGE_SIZE": env_int("API_PAGE_SIZE", 50),
+    "PAGE_SIZE": env_int("API_PAGE_SIZE", 50, minimum=1),
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
         "rest_framework.filters.OrderingFilter",
@@ -119,7 +184,7 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     # Per token or session user; unauthenticated callers are counted per address at the same rate.
     "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.UserRateThrottle"],
-    "DEFAULT_THROTTLE_RATES": {"user": os.environ.get("API_THROTTLE_USER", "20000/hour")},
+    "DEFAULT_THROTTLE_RATES": {"user": env_str("API_THROTTLE_USER", "20000/hour")},
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "annotate API",
@@ -153,9 +218,9 @@ TEMPLATES = [
 
 WSGI_APPLICATION = "annotate.wsgi.application"
 
-DATABASE_URL = os.environ.get("DATABASE_URL", "")
+DATABASE_URL = env_str("DATABASE_URL")
 if DATABASE_URL:
-    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 60))}
+    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 60, minimum=0))}
 else:
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES = {
@@ -177,18 +242,18 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 LANGUAGE_CODE = "en-us"
-TIME_ZONE = os.environ.get("TIME_ZONE", "UTC")
+TIME_ZONE = env_str("TIME_ZONE", "UTC")
 USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "staticfiles"))
+STATIC_ROOT = Path(env_str("STATIC_ROOT") or BASE_DIR / "staticfiles")
 MEDIA_ROOT = VAR_DIR / "media"
 
 # Celery: no broker means tasks run in-process (the embedded mode and unit tests).
-CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "")
-CELERY_RESULT_BACKEND = os.environ.get("CELERY_RESULT_BACKEND", "") or None
+CELERY_BROKER_URL = env_str("CELERY_BROKER_URL")
+CELERY_RESULT_BACKEND = env_str("CELERY_RESULT_BACKEND") or None
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
@@ -196,66 +261,76 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
+# Webhooks are best effort; this pull reconciles whatever they missed.
+LABEL_STUDIO_SYNC_SECONDS = env_float("LABEL_STUDIO_SYNC_SECONDS", 300, minimum=1)
 CELERY_BEAT_SCHEDULE = {
     # Webhooks are best effort; this pull reconciles whatever they missed.
-    "sync-labelstudio": {
-        "task": "projects.jobs.sync_labelstudio_task",
-        "schedule": float(os.environ.get("LABEL_STUDIO_SYNC_SECONDS", "300")),
-    },
+    "sync-labelstudio": {"task": "projects.jobs.sync_labelstudio_task", "schedule": LABEL_STUDIO_SYNC_SECONDS},
 }
 # SLA monitor: every open batch's state checked this often; only state changes notify.
-SLA_CHECK_SECONDS = env_int("SLA_CHECK_SECONDS", 900)
+SLA_CHECK_SECONDS = env_int("SLA_CHECK_SECONDS", 900, minimum=1)
 CELERY_BEAT_SCHEDULE["check-slas"] = {"task": "projects.jobs.check_slas_task", "schedule": float(SLA_CHECK_SECONDS)}
 # Dashboards and lists read tallies: stale batches are recounted this often (and after every pull).
-TALLY_REFRESH_SECONDS = env_int("TALLY_REFRESH_SECONDS", 60)
+TALLY_REFRESH_SECONDS = env_int("TALLY_REFRESH_SECONDS", 60, minimum=1)
 CELERY_BEAT_SCHEDULE["refresh-dashboards"] = {
     "task": "projects.jobs.refresh_dashboards_task",
     "schedule": float(TALLY_REFRESH_SECONDS),
 }
 # Anomaly flags kept per project are recomputed on read when older than this.
-ANOMALY_FLAGS_MAX_AGE_SECONDS = env_int("ANOMALY_FLAGS_MAX_AGE_SECONDS", 900)
+ANOMALY_FLAGS_MAX_AGE_SECONDS = env_int("ANOMALY_FLAGS_MAX_AGE_SECONDS", 900, minimum=0)
 
-# Label Studio: the defaults `manage.py connect_labelstudio` registers; deployments keep
-# one LabelStudioConnection per vendor or region (admin or that command).
-LABEL_STUDIO_URL = os.environ.get("LABEL_STUDIO_URL", "http://127.0.0.1:8080")
-LABEL_STUDIO_TOKEN = os.environ.get("LABEL_STUDIO_TOKEN", "")
-LABEL_STUDIO_TIMEOUT = float(os.environ.get("LABEL_STUDIO_TIMEOUT", "30"))
-LABEL_STUDIO_IMPORT_TIMEOUT = float(os.environ.get("LABEL_STUDIO_IMPORT_TIMEOUT", "300"))
-LABEL_STUDIO_EXPORT_TIMEOUT = float(os.environ.get("LABEL_STUDIO_EXPORT_TIMEOUT", "900"))
-LABEL_STUDIO_RETRIES = env_int("LABEL_STUDIO_RETRIES", 4)
-LABEL_STUDIO_BACKOFF = float(os.environ.get("LABEL_STUDIO_BACKOFF", "0.5"))
+# Label Studio: the URL `manage.py connect_labelstudio` registers when given none; deployments keep
+# one LabelStudioConnection per vendor or region (admin or that command). A connection's token is
+# not a setting: it is stored encrypted, or read at use time from the variable the connection names.
+LABEL_STUDIO_URL = env_str("LABEL_STUDIO_URL", "http://127.0.0.1:8080")
+LABEL_STUDIO_TIMEOUT = env_float("LABEL_STUDIO_TIMEOUT", 30, minimum=1)
+LABEL_STUDIO_IMPORT_TIMEOUT = env_float("LABEL_STUDIO_IMPORT_TIMEOUT", 300, minimum=1)
+LABEL_STUDIO_EXPORT_TIMEOUT = env_float("LABEL_STUDIO_EXPORT_TIMEOUT", 900, minimum=1)
+LABEL_STUDIO_RETRIES = env_int("LABEL_STUDIO_RETRIES", 4, minimum=0)
+LABEL_STUDIO_BACKOFF = env_float("LABEL_STUDIO_BACKOFF", 0.5, minimum=0)
 # Tasks per import request: a few thousand keeps each request well inside the timeout.
-LABEL_STUDIO_PUSH_CHUNK = env_int("LABEL_STUDIO_PUSH_CHUNK", 2000)
-LABEL_STUDIO_PULL_PAGE_SIZE = env_int("LABEL_STUDIO_PULL_PAGE_SIZE", 500)
+LABEL_STUDIO_PUSH_CHUNK = env_int("LABEL_STUDIO_PUSH_CHUNK", 2000, minimum=1)
+LABEL_STUDIO_PULL_PAGE_SIZE = env_int("LABEL_STUDIO_PULL_PAGE_SIZE", 500, minimum=1)
 # Incremental pulls re-read this many seconds before the cursor, for clock and commit skew.
-LABEL_STUDIO_PULL_OVERLAP_SECONDS = env_int("LABEL_STUDIO_PULL_OVERLAP_SECONDS", 5)
+LABEL_STUDIO_PULL_OVERLAP_SECONDS = env_int("LABEL_STUDIO_PULL_OVERLAP_SECONDS", 5, minimum=0)
 # Where Label Studio servers reach annotate's webhook receiver (empty: no webhooks, pull only).
-ANNOTATE_WEBHOOK_BASE_URL = os.environ.get("ANNOTATE_WEBHOOK_BASE_URL", "")
+ANNOTATE_WEBHOOK_BASE_URL = env_str("ANNOTATE_WEBHOOK_BASE_URL")
+# Encrypts credentials stored in the database (projects/secrets.py); empty: derived from SECRET_KEY.
+FIELD_ENCRYPTION_KEY = env_str("FIELD_ENCRYPTION_KEY")
+
+# Bearer token for `manage.py evaluate --endpoint`; kept out of the database.
+EVALUATION_ENDPOINT_API_KEY = env_str("EVALUATION_ENDPOINT_API_KEY")
+# Password of the demo's accounts; empty: one is made on first use and kept in var/demo-password.
+DEMO_PASSWORD = env_str("DEMO_PASSWORD")
 
 # Import limits: a task bigger than this is refused with the field named.
-IMPORT_MAX_FIELD_CHARS = env_int("IMPORT_MAX_FIELD_CHARS", 100_000)
+IMPORT_MAX_FIELD_CHARS = env_int("IMPORT_MAX_FIELD_CHARS", 100_000, minimum=1)
 IMPORT_MAX_EXTERNAL_ID_CHARS = 255
-IMPORT_MAX_ERRORS = env_int("IMPORT_MAX_ERRORS", 50)
-IMPORT_CHUNK_SIZE = env_int("IMPORT_CHUNK_SIZE", 5_000)
+IMPORT_MAX_ERRORS = env_int("IMPORT_MAX_ERRORS", 50, minimum=1)
+IMPORT_CHUNK_SIZE = env_int("IMPORT_CHUNK_SIZE", 5_000, minimum=1)
 
 # E-mail (SLA notifications): SMTP when EMAIL_HOST is set, else printed to the console (the embedded mode).
-EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
-EMAIL_PORT = env_int("EMAIL_PORT", 587)
-EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
-EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
-EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
+EMAIL_HOST = env_str("EMAIL_HOST")
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
+# Implicit TLS (SMTPS, port 465) or STARTTLS (port 587): one or the other, never both.
 EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
-EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)
-EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND") or (
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", not EMAIL_USE_SSL)
+if EMAIL_USE_SSL and EMAIL_USE_TLS:
+    raise ImproperlyConfigured("EMAIL_USE_SSL and EMAIL_USE_TLS cannot both be true: set one of them.")
+EMAIL_PORT = env_int("EMAIL_PORT", 465 if EMAIL_USE_SSL else 587, minimum=1)
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10, minimum=1)
+EMAIL_BACKEND = env_str("EMAIL_BACKEND") or (
     "django.core.mail.backends.smtp.EmailBackend" if EMAIL_HOST else "django.core.mail.backends.console.EmailBackend"
 )
-DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "annotate@localhost")
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "annotate@localhost")
 
+LOG_LEVEL = env_choice("LOG_LEVEL", "INFO", ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"))
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
     # httpx logs every request at INFO; a pull of 100,000 tasks would drown the progress bar.
     "loggers": {
         "httpx": {"level": "WARNING"},
@@ -270,7 +345,7 @@ if not DEBUG:
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
-    SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31_536_000)
+    SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31_536_000, minimum=0)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
     SECURE_CONTENT_TYPE_NOSNIFF = True

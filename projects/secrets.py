@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import os
 
 from cryptography.fernet import Fernet
 from django.conf import settings
@@ -13,7 +12,7 @@ from django.conf import settings
 def _fernet() -> Fernet:
     # A dedicated key may be set; otherwise one is derived from SECRET_KEY so the
     # embedded mode works with no set-up.
-    key_material = os.environ.get("FIELD_ENCRYPTION_KEY") or settings.SECRET_KEY
+    key_material = settings.FIELD_ENCRYPTION_KEY or settings.SECRET_KEY
     key = base64.urlsafe_b64encode(hashlib.sha256(key_material.encode()).digest())
     return Fernet(key)
 

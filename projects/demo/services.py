@@ -92,10 +92,8 @@ class DemoResult:
 
 def demo_password() -> str:
     """The demo accounts' password: DEMO_PASSWORD, else one made on first use and kept in var/."""
-    import os
-
-    if os.environ.get("DEMO_PASSWORD"):
-        return os.environ["DEMO_PASSWORD"]
+    if settings.DEMO_PASSWORD:
+        return settings.DEMO_PASSWORD
     stored = settings.VAR_DIR / "demo-password"
     if not stored.exists():
         stored.parent.mkdir(parents=True, exist_ok=True)

@@ -16,7 +16,6 @@ Anything else is an unparseable answer: the whole evaluation stops and names the
 from __future__ import annotations
 
 import json
-import os
 import re
 import time
 import urllib.error
@@ -25,12 +24,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
+
 DEFAULT_TEMPLATE = (
     "Label the following item. Answer with exactly one of these labels: {labels}.\n"
     'Reply with JSON such as {{"label": "<label>", "score": <your confidence from 0 to 1>}}.\n\n{data}'
 )
-# The bearer token, when the endpoint wants one, comes from the environment, never from the database.
-API_KEY_ENV_VAR = "EVALUATION_ENDPOINT_API_KEY"
 RETRIED_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
 FENCE = re.compile(r"^```(?:json)?\s*(.*?)\s*```$", re.DOTALL)
 
@@ -118,9 +117,9 @@ def ask(endpoint: ChatEndpoint, prompt: str, options: Mapping[str, str]) -> Mode
         {"model": endpoint.model, "messages": [{"role": "user", "content": prompt}], "temperature": 0}
     ).encode()
     headers = {"Content-Type": "application/json"}
-    api_key = os.environ.get(API_KEY_ENV_VAR)
-    if api_key:
-        headers["Authorization"] = f"Bearer {api_key}"
+    # The bearer token, when the endpoint wants one, is a setting (EVALUATION_ENDPOINT_API_KEY), never stored.
+    if settings.EVALUATION_ENDPOINT_API_KEY:
+        headers["Authorization"] = f"Bearer {settings.EVALUATION_ENDPOINT_API_KEY}"
     last_problem = ""
     for attempt in range(endpoint.retries + 1):
         if attempt:

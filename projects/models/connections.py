@@ -61,6 +61,8 @@ class LabelStudioConnection(models.Model):
     def get_token(self) -> str:
         """The API token: the environment variable when named, else the stored one."""
         if self.token_env_var:
+            # Not a setting: the variable is named by this row (one per server), and read at use
+            # time so a rotated token is picked up without a restart.
             return os.environ.get(self.token_env_var, "")
         return decrypt(self.encrypted_token) if self.encrypted_token else ""
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from auditlog.models import LogEntry
+from cryptography.fernet import InvalidToken
 from django.contrib.auth.models import Group
 
 from projects.access.roles import PROJECT_MANAGER
@@ -84,3 +85,18 @@ def test_the_token_stays_out_of_history_and_audit_log(pm_client, connection):
     for secret in _secrets_of(connection):
         assert secret not in history
         assert secret not in entries
+
+
+def test_with_an_encryption_key_set_stored_tokens_survive_a_new_secret_key_and_need_that_key(db, settings):
+    settings.FIELD_ENCRYPTION_KEY = "field-key-for-tests-3b9e"
+    connection = LabelStudioConnection(name="keyed-ls", url="http://127.0.0.1:9", vendor=VendorFactory())
+    connection.set_token(STORED)
+    connection.save()
+
+    settings.SECRET_KEY = "a-rotated-secret-key-for-tests"
+    connection.refresh_from_db()
+    assert connection.get_token() == STORED
+
+    settings.FIELD_ENCRYPTION_KEY = "some-other-key"
+    with pytest.raises(InvalidToken):
+        connection.get_token()

@@ -15,8 +15,8 @@ def _snapshot() -> list[tuple]:
     return list(Task.objects.order_by("external_id").values_list("external_id", "data", "language", "gold_answer"))
 
 
-def test_demo_builds_two_vendors_six_annotators_batches_and_gold(db, monkeypatch):
-    monkeypatch.setenv("DEMO_PASSWORD", "demo-password-for-tests")
+def test_demo_builds_two_vendors_six_annotators_batches_and_gold(db, settings):
+    settings.DEMO_PASSWORD = "demo-password-for-tests"
     out = io.StringIO()
     call_command("demo", stdout=out)
 
@@ -42,8 +42,8 @@ def test_demo_builds_two_vendors_six_annotators_batches_and_gold(db, monkeypatch
     assert "alice.chen" in printed and "pm " in printed
 
 
-def test_demo_is_deterministic_for_a_seed_and_varies_between_seeds(db, monkeypatch):
-    monkeypatch.setenv("DEMO_PASSWORD", "demo-password-for-tests")
+def test_demo_is_deterministic_for_a_seed_and_varies_between_seeds(db, settings):
+    settings.DEMO_PASSWORD = "demo-password-for-tests"
     build_demo(seed=11, tasks_per_batch=20)
     first = _snapshot()
     build_demo(seed=11, tasks_per_batch=20, reset=True)
@@ -52,8 +52,8 @@ def test_demo_is_deterministic_for_a_seed_and_varies_between_seeds(db, monkeypat
     assert _snapshot() != first
 
 
-def test_demo_run_twice_keeps_the_existing_project(db, monkeypatch):
-    monkeypatch.setenv("DEMO_PASSWORD", "demo-password-for-tests")
+def test_demo_run_twice_keeps_the_existing_project(db, settings):
+    settings.DEMO_PASSWORD = "demo-password-for-tests"
     build_demo(tasks_per_batch=10)
     result = build_demo(tasks_per_batch=10)
     assert not result.created
@@ -62,8 +62,8 @@ def test_demo_run_twice_keeps_the_existing_project(db, monkeypatch):
     assert SlaPolicy.objects.count() == 1
 
 
-def test_each_demo_vendor_has_one_rate_in_one_currency_from_before_the_demo(db, monkeypatch):
-    monkeypatch.setenv("DEMO_PASSWORD", "demo-password-for-tests")
+def test_each_demo_vendor_has_one_rate_in_one_currency_from_before_the_demo(db, settings):
+    settings.DEMO_PASSWORD = "demo-password-for-tests"
     result = build_demo(tasks_per_batch=10)
 
     rates = {rate.vendor.slug: rate for rate in VendorRate.objects.select_related("vendor")}
@@ -74,8 +74,8 @@ def test_each_demo_vendor_has_one_rate_in_one_currency_from_before_the_demo(db, 
     assert policy.batch is None and policy.vendor is None and policy.min_gold_accuracy is not None
 
 
-def test_a_demo_built_before_it_had_rates_gains_them_once_on_the_next_run(db, monkeypatch):
-    monkeypatch.setenv("DEMO_PASSWORD", "demo-password-for-tests")
+def test_a_demo_built_before_it_had_rates_gains_them_once_on_the_next_run(db, settings):
+    settings.DEMO_PASSWORD = "demo-password-for-tests"
     build_demo(tasks_per_batch=10)
     VendorRate.objects.all().delete()
     SlaPolicy.objects.all().delete()
@@ -86,11 +86,11 @@ def test_a_demo_built_before_it_had_rates_gains_them_once_on_the_next_run(db, mo
     assert SlaPolicy.objects.count() == 1
 
 
-def test_demo_people_have_their_roles_and_vendor_managers_see_only_their_vendor(db, monkeypatch):
+def test_demo_people_have_their_roles_and_vendor_managers_see_only_their_vendor(db, settings):
     from projects.access.roles import role_of
     from projects.access.scoping import visible
 
-    monkeypatch.setenv("DEMO_PASSWORD", "demo-password-for-tests")
+    settings.DEMO_PASSWORD = "demo-password-for-tests"
     build_demo(tasks_per_batch=10)
     users = {user.username: user for user in get_user_model().objects.all()}
 

@@ -32,9 +32,9 @@ pytestmark = pytest.mark.labelstudio
 
 
 def test_the_workforce_labels_through_label_studio_and_the_pull_attributes_each_label(
-    label_studio_server, transactional_db, monkeypatch
+    label_studio_server, transactional_db, settings
 ):
-    monkeypatch.setenv("DEMO_PASSWORD", "demo-password-for-tests")
+    settings.DEMO_PASSWORD = "demo-password-for-tests"
     result = build_demo(tasks_per_batch=8)
     # One shared test server: an Enterprise connection may serve both vendors (the demo runs one per vendor).
     LabelStudioConnection.objects.create(
@@ -80,7 +80,7 @@ def _counts() -> dict[str, int]:
 def test_the_demo_ends_priced_with_qa_samples_sla_states_and_webhooks_registered_after_the_labels(
     label_studio_server, transactional_db, monkeypatch, settings
 ):
-    monkeypatch.setenv("DEMO_PASSWORD", "demo-password-for-tests")
+    settings.DEMO_PASSWORD = "demo-password-for-tests"
     # Nothing listens here: a webhook registered before the labels would fail on each of them.
     settings.ANNOTATE_WEBHOOK_BASE_URL = "http://127.0.0.1:9"
     result = build_demo(tasks_per_batch=8)

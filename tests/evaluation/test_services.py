@@ -12,7 +12,7 @@ from django.core.management import call_command
 
 from projects.access.roles import PROJECT_MANAGER
 from projects.datasets.services import build_dataset_version, diff
-from projects.evaluation.endpoint import ChatEndpoint, parse_answer
+from projects.evaluation.endpoint import ChatEndpoint, ask, parse_answer
 from projects.evaluation.services import (
     EvaluationRefused,
     PredictionFileError,
@@ -158,7 +158,7 @@ class StandInModel(BaseHTTPRequestHandler):
 
     def do_POST(self) -> None:
         body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-        type(self).requests.append({"path": self.path, **body})
+        type(self).requests.append({"path": self.path, "authorization": self.headers.get("Authorization"), **body})
         if len(type(self).requests) == 1:
             self.send_response(503)
             self.end_headers()
@@ -202,6 +202,19 @@ def test_endpoint_mode_asks_the_model_per_item_with_the_project_prompt(version, 
     assert asked["path"] == "/v1/chat/completions" and asked["model"] == "stand-in"
     assert asked["messages"][0]["content"].endswith("Labels: refund, not_received, damaged")
     assert len(StandInModel.requests) == 11  # one 503, retried
+
+
+def test_the_endpoint_api_key_setting_is_sent_as_a_bearer_token_on_every_attempt(stand_in_model, settings):
+    endpoint = ChatEndpoint(stand_in_model, "stand-in", timeout=5, retries=2, backoff=0.01)
+    options = {"refund": "Refund", "damaged": "Damaged"}
+
+    settings.EVALUATION_ENDPOINT_API_KEY = "sk-evaluation-7f3a"
+    assert ask(endpoint, "A message about refund\n", options).label == "refund"
+    assert [asked["authorization"] for asked in StandInModel.requests] == ["Bearer sk-evaluation-7f3a"] * 2
+
+    settings.EVALUATION_ENDPOINT_API_KEY = ""
+    ask(endpoint, "A message about damaged\n", options)
+    assert StandInModel.requests[-1]["authorization"] is None
 
 
 def test_an_unreachable_endpoint_is_refused_and_nothing_is_written(version, manager):
