@@ -13,7 +13,7 @@ later runs reuse it unless --regenerate is given or the sizes differ.
 A full quality run is `quality_run.run_quality(project=...)`: the project's gold scores per annotator
 (`score_gold`), then for every batch, its annotations loaded once, agreement per control, vendor and
 annotator pair with bootstrap 95% intervals (`compute_agreement`, 500 resamples), Dawid-Skene with gold
-held fixed (crowd-kit's DawidSkene step for step in NumPy; tests/quality/test_aggregation.py holds the two
+held fixed (crowd-kit's DawidSkene step for step in NumPy; tests/quality/stats/test_aggregation.py holds the two
 equal) stored as ItemConsensus (`aggregate_batch`), and a QA sample drawn and stored
 (`draw_qa_sample`). Earlier consensus rows and QA samples of the project are deleted and the tables
 vacuumed first (not timed), so every run does the same work on the same tables.

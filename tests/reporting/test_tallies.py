@@ -32,7 +32,7 @@ from tests.factories import (
     VendorFactory,
     VendorRateFactory,
 )
-from tests.sla.test_costs import send_to_rework
+from tests.reporting.test_costs import send_to_rework
 
 pytestmark = pytest.mark.django_db
 
