@@ -85,6 +85,13 @@ def _describe(element: Element) -> str:
 
 def parse_label_config(xml: str) -> LabelConfig:
     """Parse and check a label config; raise LabelConfigError naming the offending tag."""
+    root = _parse_root(xml)
+    objects, control_elements = _object_tags_and_control_elements(root)
+    controls = {element.get("name", ""): _control_tag(element, objects) for element in control_elements}
+    return LabelConfig(xml=xml, objects=objects, controls=controls)
+
+
+def _parse_root(xml: str) -> Element:
     if not xml or not xml.strip():
         raise LabelConfigError("The label config is empty.")
     try:
@@ -94,7 +101,11 @@ def parse_label_config(xml: str) -> LabelConfig:
         raise LabelConfigError(f"The label config is not valid XML (line {line}, column {column}): {error}") from None
     if root.tag != "View":
         raise LabelConfigError(f"The label config must start with <View>, not <{root.tag}>.")
+    return root
 
+
+def _object_tags_and_control_elements(root: Element) -> tuple[dict[str, ObjectTag], list[Element]]:
+    """The object tags by name, and the control elements in document order; every tag named once."""
     objects: dict[str, ObjectTag] = {}
     control_elements: list[Element] = []
     seen_names: set[str] = set()
@@ -115,49 +126,51 @@ def parse_label_config(xml: str) -> LabelConfig:
             objects[name] = ObjectTag(tag=element.tag, name=name, data_key=match.group(1) if match else None)
         else:
             control_elements.append(element)
-
     if not objects:
         raise LabelConfigError("The label config has no object tag (Text, Paragraphs, Image, ...) to label.")
     if not control_elements:
         raise LabelConfigError("The label config has no control tag (Choices, Labels, Rating, TextArea, ...).")
+    return objects, control_elements
 
-    controls: dict[str, ControlTag] = {}
-    for element in control_elements:
-        name = element.get("name", "")
-        to_name = element.get("toName", "")
-        if not to_name:
-            raise LabelConfigError(f"{_describe(element)} has no toName attribute.")
-        to_names = tuple(part.strip() for part in to_name.split(",") if part.strip())
-        for target in to_names:
-            if target not in objects:
-                known = ", ".join(sorted(objects))
-                raise LabelConfigError(
-                    f'{_describe(element)}: toName "{target}" names no object tag (object tags: {known}).'
-                )
-        options: tuple[str, ...] = ()
-        option_tag = OPTION_TAGS.get(element.tag)
-        if option_tag:
-            option_elements = [child for child in element.iter(option_tag)]
-            if not option_elements and element.get("value") is None:
-                raise LabelConfigError(f"{_describe(element)} has no <{option_tag}> inside.")
-            values = []
-            for option in option_elements:
-                value = option.get("alias") or option.get("value")
-                if not value:
-                    raise LabelConfigError(f"{_describe(element)}: a <{option_tag}> has no value.")
-                values.append(value)
-            duplicates = sorted({value for value in values if values.count(value) > 1})
-            if duplicates:
-                raise LabelConfigError(f"{_describe(element)}: {option_tag} {duplicates[0]!r} appears twice.")
-            options = tuple(values)
-        controls[name] = ControlTag(
-            tag=element.tag,
-            name=name,
-            to_names=to_names,
-            options=options,
-            single_choice=element.tag == "Choices" and element.get("choice", "single") != "multiple",
-        )
-    return LabelConfig(xml=xml, objects=objects, controls=controls)
+
+def _control_tag(element: Element, objects: dict[str, ObjectTag]) -> ControlTag:
+    to_name = element.get("toName", "")
+    if not to_name:
+        raise LabelConfigError(f"{_describe(element)} has no toName attribute.")
+    to_names = tuple(part.strip() for part in to_name.split(",") if part.strip())
+    for target in to_names:
+        if target not in objects:
+            known = ", ".join(sorted(objects))
+            raise LabelConfigError(
+                f'{_describe(element)}: toName "{target}" names no object tag (object tags: {known}).'
+            )
+    return ControlTag(
+        tag=element.tag,
+        name=element.get("name", ""),
+        to_names=to_names,
+        options=_options(element),
+        single_choice=element.tag == "Choices" and element.get("choice", "single") != "multiple",
+    )
+
+
+def _options(element: Element) -> tuple[str, ...]:
+    """A Choices/Labels/... control's option values (alias first), each once."""
+    option_tag = OPTION_TAGS.get(element.tag)
+    if not option_tag:
+        return ()
+    option_elements = list(element.iter(option_tag))
+    if not option_elements and element.get("value") is None:
+        raise LabelConfigError(f"{_describe(element)} has no <{option_tag}> inside.")
+    values = []
+    for option in option_elements:
+        value = option.get("alias") or option.get("value")
+        if not value:
+            raise LabelConfigError(f"{_describe(element)}: a <{option_tag}> has no value.")
+        values.append(value)
+    duplicates = sorted({value for value in values if values.count(value) > 1})
+    if duplicates:
+        raise LabelConfigError(f"{_describe(element)}: {option_tag} {duplicates[0]!r} appears twice.")
+    return tuple(values)
 
 
 @lru_cache(maxsize=32)

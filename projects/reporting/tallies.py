@@ -67,8 +67,34 @@ def refresh_batch_tally(batch_id: int) -> None:
     """Recount one batch: its task counts and its label tallies, replaced in one transaction."""
     tally, _ = BatchTally.objects.get_or_create(batch_id=batch_id)
     changes_before = tally.changes
+    facts = _load_batch_facts(batch_id)
+    first_of_task = _first_label_of_each_task(facts.labels)
+    rows = _label_tallies(batch_id, facts, {annotation for _, annotation in first_of_task.values()})
+    _replace_tallies(
+        batch_id,
+        rows,
+        changes_before=changes_before,
+        tasks=len(facts.tasks),
+        gold_tasks=len(facts.gold_answers),
+        annotated_tasks=len(first_of_task),
+    )
+
+
+@dataclass
+class _BatchFacts:
+    """What one batch's recount reads, each in one query."""
+
+    tasks: list[tuple]
+    gold_answers: dict[int, list]
+    labels: list[tuple]
+    gold_results: dict[int, list]
+    rejected: set[int]
+    made_in_rework: set[int]
+    rates: dict[int, list[VendorRate]]
+
+
+def _load_batch_facts(batch_id: int) -> _BatchFacts:
     tasks = list(Task.objects.filter(batch_id=batch_id).order_by().values_list("id", "is_gold", "gold_answer"))
-    gold_answers = {task: answer for task, is_gold, answer in tasks if is_gold}
     labels = list(
         Annotation.objects.filter(LIVE, task__batch_id=batch_id)
         .order_by()
@@ -82,45 +108,60 @@ def refresh_batch_tally(batch_id: int) -> None:
     reworks = list(
         Rework.objects.filter(annotation__task__batch_id=batch_id).values_list("annotation_id", "replacement_id")
     )
-    rejected = {annotation for annotation, _ in reworks}
-    made_in_rework = {replacement for _, replacement in reworks if replacement is not None}
     vendors = {vendor for *_, vendor, _, _ in labels if vendor is not None}
     rates: dict[int, list[VendorRate]] = defaultdict(list)
     for rate in VendorRate.objects.filter(vendor__in=vendors).order_by("valid_from"):
         rates[rate.vendor_id].append(rate)
-    starts = {vendor: [rate.valid_from for rate in vendor_rates] for vendor, vendor_rates in rates.items()}
+    return _BatchFacts(
+        tasks=tasks,
+        gold_answers={task: answer for task, is_gold, answer in tasks if is_gold},
+        labels=labels,
+        gold_results=gold_results,
+        rejected={annotation for annotation, _ in reworks},
+        made_in_rework={replacement for _, replacement in reworks if replacement is not None},
+        rates=rates,
+    )
 
+
+def _first_label_of_each_task(labels: list[tuple]) -> dict[int, tuple[dt.datetime, int]]:
     first_of_task: dict[int, tuple[dt.datetime, int]] = {}
     for annotation, task, _, _, created_at, _ in labels:
         if task not in first_of_task or (created_at, annotation) < first_of_task[task]:
             first_of_task[task] = (created_at, annotation)
-    first_labels = {annotation for _, annotation in first_of_task.values()}
+    return first_of_task
 
+
+def _label_tallies(batch_id: int, facts: _BatchFacts, first_labels: set[int]) -> list[LabelTally]:
+    """The batch's labels summed per vendor, annotator, local day and the vendor rate in force when each was made."""
+    starts = {vendor: [rate.valid_from for rate in vendor_rates] for vendor, vendor_rates in facts.rates.items()}
     zone = timezone.get_current_timezone()
     counts: dict[tuple, _Counts] = defaultdict(_Counts)
-    for annotation, task, annotator, vendor, created_at, lead_time in labels:
+    for annotation, task, annotator, vendor, created_at, lead_time in facts.labels:
         rate_id = None
-        if vendor is not None and vendor in rates:
+        if vendor is not None and vendor in facts.rates:
             index = bisect_right(starts[vendor], created_at) - 1
-            rate_id = rates[vendor][index].pk if index >= 0 else None
+            rate_id = facts.rates[vendor][index].pk if index >= 0 else None
         row = counts[(vendor, annotator, timezone.localtime(created_at, zone).date(), rate_id)]
         seconds = Decimal(str(lead_time or 0))
-        is_rejected = annotation in rejected
+        is_rejected = annotation in facts.rejected
         row.labels += 1
         row.first_labels += annotation in first_labels
         row.rejected += is_rejected
         row.lead_seconds += seconds
-        if task in gold_answers:
+        if task in facts.gold_answers:
             row.gold_labels += 1
-            row.gold_correct += gold_agrees(gold_answers[task], gold_results.get(annotation) or [])
-        if annotation in made_in_rework:
+            row.gold_correct += gold_agrees(facts.gold_answers[task], facts.gold_results.get(annotation) or [])
+        if annotation in facts.made_in_rework:
             row.rework_labels += 1
             row.rework_rejected += is_rejected
             row.rework_lead_seconds += seconds
-    rows = [
+    return [
         LabelTally(batch_id=batch_id, vendor_id=vendor, annotator_id=annotator, day=day, rate_id=rate, **vars(row))
         for (vendor, annotator, day, rate), row in counts.items()
     ]
+
+
+def _replace_tallies(batch_id: int, rows: list[LabelTally], *, changes_before: int, **task_counts: int) -> None:
     with transaction.atomic():
         # Two recounts of one batch at once (the beat and a page) take turns here: the later one's delete then sees
         # the earlier one's rows, so they are replaced, not added to.
@@ -128,11 +169,6 @@ def refresh_batch_tally(batch_id: int) -> None:
         LabelTally.objects.filter(batch_id=batch_id).delete()
         LabelTally.objects.bulk_create(rows, batch_size=2000)
         current = BatchTally.objects.filter(batch_id=batch_id)
-        current.update(
-            tasks=len(tasks),
-            gold_tasks=len(gold_answers),
-            annotated_tasks=len(first_of_task),
-            refreshed_at=timezone.now(),
-        )
+        current.update(**task_counts, refreshed_at=timezone.now())
         # Left stale when a change landed while counting: the next refresh counts it again.
         current.filter(changes=changes_before).update(stale=False)
