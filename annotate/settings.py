@@ -182,6 +182,8 @@ REST_FRAMEWORK = {
         "rest_framework.filters.OrderingFilter",
     ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # A use case's refusal (projects/errors.py) answers 4xx with its message, in one place.
+    "EXCEPTION_HANDLER": "projects.api.errors.refusal_handler",
     # Per token or session user; unauthenticated callers are counted per address at the same rate.
     "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.UserRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {"user": env_str("API_THROTTLE_USER", "20000/hour")},

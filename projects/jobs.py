@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 
+from celery import Task as CeleryTask
 from celery import shared_task
+from django.conf import settings
 from django.contrib.auth import get_user_model
 
 from projects.labelstudio.client import LabelStudioUnavailable
@@ -70,3 +73,23 @@ def refresh_dashboards_task() -> dict:
     """Recount stale batches and their projects' anomaly flags (after pulls and every TALLY_REFRESH_SECONDS)."""
     refreshed = refresh_dashboards()
     return {"batches": refreshed.batches, "projects": refreshed.projects}
+
+
+@dataclass(frozen=True)
+class JobRun:
+    """How a job asked for by a person went: run now (with its outcome) or queued for a worker."""
+
+    queued: bool
+    outcome: dict | None = None
+
+
+def run_now_or_queue(job: CeleryTask, *args) -> JobRun:
+    """Run `job` in this process when Celery is eager (the embedded mode), else queue it.
+
+    Run now, a refusal or an outside failure reaches the caller as raised; queued, the worker
+    retries transient failures and the job's own log says how it went.
+    """
+    if not settings.CELERY_TASK_ALWAYS_EAGER:
+        job.delay(*args)
+        return JobRun(queued=True)
+    return JobRun(queued=False, outcome=job.run(*args))

@@ -15,9 +15,10 @@ from django.utils.html import format_html, format_html_join
 
 from projects.access.roles import INTERNAL_ROLES, role_of
 from projects.admin.labeling import LabelingProjectAdmin
+from projects.admin.refusals import refusals_shown
 from projects.datasets.exports import CONTENT_TYPES, FORMATS, export_chunks, export_file_name
 from projects.datasets.queries import datasheet
-from projects.datasets.services import DatasetBuildRefused, build_dataset_version
+from projects.datasets.services import build_dataset_version
 from projects.models import DatasetExclusion, DatasetItem, DatasetVersion
 
 
@@ -175,23 +176,20 @@ class DatasetExclusionAdmin(DatasetReadOnlyAdmin):
 @admin.action(description="Build a dataset version", permissions=["change"])
 def build_dataset_version_action(modeladmin, request: HttpRequest, queryset) -> None:
     for project in queryset:
-        try:
+        with refusals_shown(request):
             version = build_dataset_version(project=project, user=request.user, note="built from the admin")
-        except DatasetBuildRefused as refused:
-            modeladmin.message_user(request, str(refused), messages.WARNING)
-            continue
-        modeladmin.message_user(
-            request,
-            format_html(
-                'Built <a href="{}">{}</a>: {} items, {} left out, hash {}.',
-                reverse("admin:projects_datasetversion_change", args=[version.pk]),
-                version,
-                version.item_count,
-                version.excluded.get("total", 0),
-                version.content_hash[:12],
-            ),
-            messages.SUCCESS,
-        )
+            modeladmin.message_user(
+                request,
+                format_html(
+                    'Built <a href="{}">{}</a>: {} items, {} left out, hash {}.',
+                    reverse("admin:projects_datasetversion_change", args=[version.pk]),
+                    version,
+                    version.item_count,
+                    version.excluded.get("total", 0),
+                    version.content_hash[:12],
+                ),
+                messages.SUCCESS,
+            )
 
 
 # The projects' admin lives in labeling.py; the dataset action belongs with the datasets.

@@ -17,8 +17,9 @@ from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
 from projects.access.roles import INTERNAL_ROLES, PROJECT_MANAGER, role_of
+from projects.admin.refusals import refusals_shown
 from projects.evaluation.prelabel import prelabel_acceptance, prelabel_rows
-from projects.evaluation.services import EvaluationRefused, send_bad_cases
+from projects.evaluation.services import send_bad_cases
 from projects.models import EvaluationPrediction, EvaluationRun, LabelingProject
 from projects.reporting.charts import bar_chart, heat_map
 
@@ -30,22 +31,19 @@ def _is_internal(request: HttpRequest) -> bool:
 @admin.action(description="Send bad cases to labeling", permissions=["send"])
 def send_bad_cases_action(modeladmin, request: HttpRequest, queryset) -> None:
     for run in queryset.select_related("dataset_version__project"):
-        try:
+        with refusals_shown(request):
             batch = send_bad_cases(run=run, user=request.user)
-        except EvaluationRefused as refused:
-            modeladmin.message_user(request, str(refused), messages.WARNING)
-            continue
-        modeladmin.message_user(
-            request,
-            format_html(
-                'Sent {} bad cases of run {} as batch <a href="{}">{}</a>.',
-                batch.target_count,
-                run.pk,
-                reverse("admin:projects_batch_change", args=[batch.pk]),
-                batch.name,
-            ),
-            messages.SUCCESS,
-        )
+            modeladmin.message_user(
+                request,
+                format_html(
+                    'Sent {} bad cases of run {} as batch <a href="{}">{}</a>.',
+                    batch.target_count,
+                    run.pk,
+                    reverse("admin:projects_batch_change", args=[batch.pk]),
+                    batch.name,
+                ),
+                messages.SUCCESS,
+            )
 
 
 @admin.register(EvaluationRun)

@@ -1,8 +1,5 @@
 from __future__ import annotations
 
-import tempfile
-from pathlib import Path
-
 from django import forms
 from django.contrib import admin, messages
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
@@ -15,15 +12,11 @@ from projects.admin.dispatch import run_or_queue
 from projects.admin.display import joined
 from projects.admin.pagination import LargeTableAdmin
 from projects.ingest.errors import ImportRefused
-from projects.ingest.services import import_tasks
+from projects.ingest.uploads import import_upload
 from projects.jobs import push_batch_task, send_rework_task
 from projects.labeling.queries import batches_with_counts, projects_with_counts
-from projects.labelstudio.connections import TenancyRefused
-from projects.labelstudio.push import PushRefused
 from projects.models import Annotation, AnnotationVersion, Annotator, Batch, LabelingProject, Task, TaskImport
-from projects.quality.consensus.build import aggregate_batch
-from projects.quality.review.rework import ReworkRefused
-from projects.quality.sampling.qa_sample import draw_qa_sample
+from projects.quality.sampling.review_queue import open_review_queue
 from projects.reporting.charts import progress_charts
 from projects.reporting.dashboard import DEFAULT_HOURS_PER_DAY, batch_what_if, project_dashboard
 
@@ -170,30 +163,21 @@ class LabelingProjectAdmin(admin.ModelAdmin):
         import_errors: list[str] = []
         if request.method == "POST" and form.is_valid():
             upload = form.cleaned_data["file"]
-            with tempfile.TemporaryDirectory() as folder:
-                stored = Path(folder) / "upload"
-                with stored.open("wb") as destination:
-                    for piece in upload.chunks():
-                        destination.write(piece)
-                try:
-                    result = import_tasks(
-                        project=project,
-                        path=stored,
-                        file_name=upload.name,
-                        batch=form.cleaned_data["batch"],
-                        user=request.user,
-                    )
-                except ImportRefused as refused:
-                    import_errors = [str(error) for error in refused.errors]
-                    if refused.more:
-                        import_errors.append("… more errors not shown.")
-                else:
-                    self.message_user(
-                        request,
-                        f"Imported {result.task_count} tasks ({result.gold_count} gold) from {upload.name}.",
-                        messages.SUCCESS,
-                    )
-                    return HttpResponseRedirect(reverse("admin:projects_labelingproject_change", args=[project.pk]))
+            try:
+                result = import_upload(
+                    project=project, upload=upload, batch=form.cleaned_data["batch"], user=request.user
+                )
+            except ImportRefused as refused:  # shown row by row beside the form, not as one message
+                import_errors = [str(error) for error in refused.errors]
+                if refused.more:
+                    import_errors.append("… more errors not shown.")
+            else:
+                self.message_user(
+                    request,
+                    f"Imported {result.task_count} tasks ({result.gold_count} gold) from {upload.name}.",
+                    messages.SUCCESS,
+                )
+                return HttpResponseRedirect(reverse("admin:projects_labelingproject_change", args=[project.pk]))
         context = {
             **self.admin_site.each_context(request),
             "title": f"Import tasks into {project}",
@@ -221,14 +205,12 @@ class BatchAdmin(admin.ModelAdmin):
                 (batch.pk, request.user.pk),
                 what=f"Rework of {batch}",
                 done=lambda outcome: f"{outcome['sent']} annotations sent back for rework.",
-                expected_errors=(ReworkRefused,),
             )
 
     @admin.action(description="Aggregate the labels and draw the QA sample (the batch id is the seed)")
     def draw_qa_sample(self, request, queryset) -> None:
         for batch in queryset:
-            aggregate_batch(batch=batch)
-            sample = draw_qa_sample(batch=batch, seed=batch.pk, user=request.user)
+            sample = open_review_queue(batch=batch, user=request.user)
             self.message_user(
                 request,
                 format_html(
@@ -251,7 +233,6 @@ class BatchAdmin(admin.ModelAdmin):
                 done=lambda outcome: (
                     f"{outcome['pushed']} new tasks sent (Label Studio project {outcome['label_studio_project_id']})."
                 ),
-                expected_errors=(PushRefused, TenancyRefused),
             )
 
     def get_queryset(self, request):

@@ -8,9 +8,8 @@ from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
 from projects.admin.dispatch import run_or_queue
+from projects.admin.refusals import refusals_shown
 from projects.jobs import pull_annotations_task
-from projects.labelstudio.client import LabelStudioError
-from projects.labelstudio.pull import PullFailed
 from projects.labelstudio.sync import check_drift, push_current_config
 from projects.models import LabelStudioProject, SyncRun, WebhookEvent
 
@@ -120,34 +119,27 @@ class LabelStudioProjectAdmin(ReadOnlyAdmin):
                 done=lambda outcome: (
                     f"{outcome['created']} new, {outcome['updated']} changed, {outcome['deleted']} deleted."
                 ),
-                expected_errors=(PullFailed,),
             )
 
     @admin.action(description="Check for drift (config or guidelines edited in Label Studio)")
     def check_drift_now(self, request, queryset) -> None:
         for label_studio_project in queryset.select_related("batch__project", "connection"):
-            try:
+            with refusals_shown(request, what=str(label_studio_project)):
                 drift = check_drift(label_studio_project)
-            except LabelStudioError as error:
-                messages.error(request, f"{label_studio_project}: {error}")
-                continue
-            if drift:
-                messages.warning(request, f"{label_studio_project}: {drift}")
-            else:
-                messages.success(request, f"{label_studio_project}: in step with annotate.")
+                if drift:
+                    messages.warning(request, f"{label_studio_project}: {drift}")
+                else:
+                    messages.success(request, f"{label_studio_project}: in step with annotate.")
 
     @admin.action(description="Push annotate's current label config and guidelines")
     def push_current_version(self, request, queryset) -> None:
         for label_studio_project in queryset.select_related("batch__project", "connection"):
-            try:
+            with refusals_shown(request, what=str(label_studio_project)):
                 push_current_config(label_studio_project)
-            except LabelStudioError as error:
-                messages.error(request, f"{label_studio_project}: {error}")
-                continue
-            messages.success(
-                request,
-                f"{label_studio_project}: now runs annotate's v{label_studio_project.config_version.number}.",
-            )
+                messages.success(
+                    request,
+                    f"{label_studio_project}: now runs annotate's v{label_studio_project.config_version.number}.",
+                )
 
 
 @admin.register(SyncRun)

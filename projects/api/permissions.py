@@ -25,3 +25,18 @@ class RolePermissions(DjangoModelPermissions):
         "HEAD": ["%(app_label)s.view_%(model_name)s"],
         "OPTIONS": ["%(app_label)s.view_%(model_name)s"],
     }
+
+
+def needs(permission: str, message: str) -> type[BasePermission]:
+    """The permission class for an action: the user's role grants `permission`, else 403 with `message`.
+
+    Every API action that writes declares what it needs this way, beside the viewset's own classes.
+    """
+
+    class Needs(BasePermission):
+        def has_permission(self, request, view) -> bool:
+            return request.user.has_perm(permission)
+
+    Needs.message = message
+    Needs.__name__ = f"Needs_{permission.replace('.', '_')}"
+    return Needs

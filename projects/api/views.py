@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import tempfile
-from pathlib import Path
-
-from django.conf import settings
 from django.http import StreamingHttpResponse
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
@@ -16,7 +12,6 @@ from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from projects.access.roles import PROJECT_MANAGER, role_of
 from projects.access.scoping import viewer_for, visible
 from projects.api import serializers
 from projects.api.filters import (
@@ -28,20 +23,16 @@ from projects.api.filters import (
     ReviewFilter,
     TaskFilter,
 )
-from projects.api.permissions import HasRole, RolePermissions
+from projects.api.permissions import HasRole, RolePermissions, needs
 from projects.audit import attribute_changes_to
 from projects.datasets.exports import CONTENT_TYPES as EXPORT_CONTENT_TYPES
 from projects.datasets.exports import FORMATS as EXPORT_FORMATS
 from projects.datasets.exports import export_chunks, export_file_name
-from projects.datasets.services import DatasetBuildRefused, build_dataset_version
+from projects.datasets.services import build_dataset_version
 from projects.datasets.services import diff as diff_dataset_versions
-from projects.ingest.errors import ImportRefused
-from projects.ingest.services import import_tasks
-from projects.jobs import push_batch_task, sync_labelstudio_task
+from projects.ingest.uploads import import_upload
+from projects.jobs import push_batch_task, run_now_or_queue, sync_labelstudio_task
 from projects.labeling.queries import batches_with_counts
-from projects.labelstudio.client import LabelStudioError
-from projects.labelstudio.connections import TenancyRefused
-from projects.labelstudio.push import PushRefused
 from projects.models import (
     Annotation,
     Annotator,
@@ -54,6 +45,11 @@ from projects.models import (
     Vendor,
 )
 from projects.quality.scorecards import scorecards
+
+CAN_IMPORT = needs("projects.add_task", "Importing tasks needs the project manager role.")
+CAN_PUSH = needs("projects.change_batch", "Pushing needs the project manager role.")
+CAN_SYNC = needs("projects.change_labelstudioproject", "Triggering a sync needs the project manager role.")
+CAN_BUILD_DATASET = needs("projects.add_datasetversion", "Building a dataset needs the project manager role.")
 
 
 class ScopedViewSet(viewsets.GenericViewSet):
@@ -117,12 +113,15 @@ class LabelingProjectViewSet(
             400: OpenApiResponse(serializers.ImportErrorOutput, description="Refused: nothing was written."),
         },
     )
-    @action(detail=True, methods=["post"], url_path="import")
+    @action(
+        detail=True,
+        methods=["post"],
+        url_path="import",
+        permission_classes=[*ScopedViewSet.permission_classes, CAN_IMPORT],
+    )
     def import_file(self, request: Request, pk: str) -> Response:
         """Import a task file, all or nothing: the same service as the command and the admin form."""
         project = self.get_object()
-        if not request.user.has_perm("projects.add_task"):
-            return Response({"detail": "Importing tasks needs the project manager role."}, status=403)
         form = serializers.TaskImportInput(data=request.data)
         form.is_valid(raise_exception=True)
         batch = None
@@ -130,20 +129,7 @@ class LabelingProjectViewSet(
             batch = Batch.objects.filter(project=project, pk=form.validated_data["batch"]).first()
             if batch is None:
                 return Response({"detail": "No such batch in this project.", "errors": []}, status=400)
-        upload = form.validated_data["file"]
-        with tempfile.TemporaryDirectory() as folder:
-            path = Path(folder) / "upload"
-            with path.open("wb") as target:
-                for chunk in upload.chunks():
-                    target.write(chunk)
-            try:
-                result = import_tasks(project=project, path=path, file_name=upload.name, batch=batch, user=request.user)
-            except ImportRefused as refused:
-                errors = [
-                    {"file": error.file, "line": error.line, "field": error.field, "message": error.message}
-                    for error in refused.errors
-                ]
-                return Response({"detail": "The file was refused; nothing was imported.", "errors": errors}, 400)
+        result = import_upload(project=project, upload=form.validated_data["file"], batch=batch, user=request.user)
         return Response(serializers.TaskImportOutput(result.__dict__).data, status=status.HTTP_201_CREATED)
 
 
@@ -158,22 +144,13 @@ class BatchViewSet(ScopedViewSet, mixins.ListModelMixin, mixins.RetrieveModelMix
         return visible(self.request.user, batches_with_counts().order_by("-created_at", "pk"))
 
     @extend_schema(request=None, responses={200: serializers.PushOutput, 202: serializers.PushOutput})
-    @action(detail=True, methods=["post"])
+    @action(detail=True, methods=["post"], permission_classes=[*ScopedViewSet.permission_classes, CAN_PUSH])
     def push(self, request: Request, pk: str) -> Response:
         """Push the batch to its vendor's Label Studio (only what is missing)."""
-        batch = self.get_object()
-        if not request.user.has_perm("projects.change_batch"):
-            return Response({"detail": "Pushing needs the project manager role."}, status=403)
-        if not settings.CELERY_TASK_ALWAYS_EAGER:
-            push_batch_task.delay(batch.pk)
+        run = run_now_or_queue(push_batch_task, self.get_object().pk)
+        if run.queued:
             return Response({"pushed": 0, "label_studio_project_id": 0, "queued": True}, status=202)
-        try:
-            outcome = push_batch_task.run(batch.pk)
-        except (PushRefused, TenancyRefused) as refused:
-            return Response({"detail": str(refused)}, status=409)
-        except LabelStudioError as error:
-            return Response({"detail": str(error)}, status=502)
-        return Response({**outcome, "queued": False})
+        return Response({**run.outcome, "queued": False})
 
 
 class TaskViewSet(ScopedViewSet, mixins.ListModelMixin, mixins.RetrieveModelMixin):
@@ -201,11 +178,9 @@ class ReviewViewSet(ScopedViewSet, mixins.ListModelMixin, mixins.RetrieveModelMi
 
 @extend_schema(request=serializers.SyncInput, responses={202: None})
 @api_view(["POST"])
-@permission_classes([IsAuthenticated, HasRole])
+@permission_classes([IsAuthenticated, HasRole, CAN_SYNC])
 def trigger_sync(request: Request) -> Response:
     """Pull from Label Studio now (the same work as the scheduled sync)."""
-    if not request.user.has_perm("projects.change_labelstudioproject"):
-        return Response({"detail": "Triggering a sync needs the project manager role."}, status=403)
     form = serializers.SyncInput(data=request.data)
     form.is_valid(raise_exception=True)
     project = form.validated_data.get("project")
@@ -246,20 +221,15 @@ class DatasetVersionViewSet(ScopedViewSet, mixins.ListModelMixin, mixins.Retriev
         request=serializers.DatasetBuildInput,
         responses={201: serializers.DatasetVersionSerializer, 409: OpenApiResponse(description="Refused: why.")},
     )
-    @action(detail=False, methods=["post"])
+    @action(detail=False, methods=["post"], permission_classes=[*permission_classes, CAN_BUILD_DATASET])
     def build(self, request: Request) -> Response:
         """Build the project's next version from its current labels (project managers only)."""
-        if role_of(request.user) != PROJECT_MANAGER:
-            return Response({"detail": "Building a dataset needs the project manager role."}, status=403)
         form = serializers.DatasetBuildInput(data=request.data)
         form.is_valid(raise_exception=True)
         project = get_object_or_404(
             visible(request.user, LabelingProject.objects.all()), slug=form.validated_data["project"]
         )
-        try:
-            version = build_dataset_version(project=project, user=request.user, note=form.validated_data["note"])
-        except DatasetBuildRefused as refused:
-            return Response({"detail": str(refused)}, status=409)
+        version = build_dataset_version(project=project, user=request.user, note=form.validated_data["note"])
         return Response(self.get_serializer(version).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(

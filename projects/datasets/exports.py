@@ -19,6 +19,7 @@ from typing import Any
 
 from projects.datasets.canonical import canonical_json, canonical_line
 from projects.datasets.queries import iter_item_dicts
+from projects.errors import InputRefused
 from projects.labeling.label_config import answer_to_result, cached_label_config
 from projects.models import DatasetVersion
 
@@ -37,7 +38,7 @@ FLUSH_ITEMS = 1000
 PARQUET_METADATA = {"format": "annotate dataset version; label, data and provenance are canonical JSON"}
 
 
-class ExportRefused(ValueError):
+class ExportRefused(InputRefused, ValueError):
     pass
 
 

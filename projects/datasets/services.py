@@ -30,6 +30,7 @@ from django.db.models.expressions import RawSQL
 
 from projects.datasets.canonical import ContentHasher, VersionDiff, diff_versions, split_for
 from projects.datasets.queries import code_point_order, labels_by_external_id, latest_version
+from projects.errors import Refusal
 from projects.models import (
     Adjudication,
     Annotation,
@@ -60,7 +61,7 @@ EXCLUSION_COLUMNS = ("version_id", "task_id", "external_id", "reason", "detail")
 Progress = Callable[[str, int, int], None]
 
 
-class DatasetBuildRefused(Exception):
+class DatasetBuildRefused(Refusal):
     """A build that cannot be done as asked; the message says why."""
 
 

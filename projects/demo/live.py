@@ -21,6 +21,7 @@ from django.test.utils import override_settings
 
 from projects.demo.services import ANNOTATORS, PROJECT_SLUG
 from projects.demo.simulation import PROFILES, simulated_answer, simulated_lead_time
+from projects.errors import Refusal
 from projects.labeling.label_config import answer_to_result, parse_label_config
 from projects.labelstudio.accounts import label_studio_email
 from projects.labelstudio.client import LabelStudioClient
@@ -38,8 +39,7 @@ from projects.models import (
     Vendor,
 )
 from projects.quality.answer_key import load_answer_key
-from projects.quality.consensus.build import aggregate_batch
-from projects.quality.sampling.qa_sample import draw_qa_sample
+from projects.quality.sampling.review_queue import open_review_queue
 from projects.sla.services import SlaCheck, check_slas
 
 ROOT = Path(settings.BASE_DIR)
@@ -53,7 +53,7 @@ LABELED_SHARE = {"2026-W47": 1.0, "2026-W48": 0.5}
 Say = Callable[[str], None]
 
 
-class DemoServerMissing(Exception):
+class DemoServerMissing(Refusal):
     pass
 
 
@@ -188,16 +188,15 @@ def register_webhooks(project: LabelingProject) -> int:
 
 
 def draw_demo_qa_samples(project: LabelingProject, say: Say) -> list[QASample]:
-    """Aggregate and draw the QA sample of each fully labeled batch, as the admin action does (the batch id
-    is the seed, the project manager draws); idempotent: a rerun finds the samples already drawn."""
+    """Open the review queue (aggregate, draw the QA sample) of each fully labeled batch, as the admin action
+    does (the batch id is the seed, the project manager draws); idempotent: a rerun finds the samples drawn."""
     drawn_by = get_user_model().objects.get(username="pm")
     unlabeled = Task.objects.filter(batch_id__in=project.batches.values("pk")).exclude(
         status__in=(Task.Status.ANNOTATED, Task.Status.COMPLETED)
     )
     samples = []
     for batch in project.batches.exclude(pk__in=unlabeled.values("batch_id")).filter(tasks__isnull=False).distinct():
-        aggregate_batch(batch=batch)
-        sample = draw_qa_sample(batch=batch, seed=batch.pk, user=drawn_by)
+        sample = open_review_queue(batch=batch, user=drawn_by)
         say(f"  QA sample of {batch.name}: {sample.items.count()} annotations")
         samples.append(sample)
     return samples

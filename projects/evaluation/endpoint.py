@@ -26,6 +26,8 @@ from typing import Any
 
 from django.conf import settings
 
+from projects.errors import OutsideFailure
+
 DEFAULT_TEMPLATE = (
     "Label the following item. Answer with exactly one of these labels: {labels}.\n"
     'Reply with JSON such as {{"label": "<label>", "score": <your confidence from 0 to 1>}}.\n\n{data}'
@@ -34,7 +36,7 @@ RETRIED_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
 FENCE = re.compile(r"^```(?:json)?\s*(.*?)\s*```$", re.DOTALL)
 
 
-class EndpointError(Exception):
+class EndpointError(OutsideFailure):
     """The model endpoint could not be asked, or answered something that is not a label; the message says which."""
 
 

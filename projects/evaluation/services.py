@@ -40,6 +40,7 @@ from django.db import transaction
 from projects.audit import attribute_changes_to
 from projects.datasets.queries import dataset_items
 from projects.datasets.services import BAD_CASE_SEPARATOR
+from projects.errors import Refusal
 from projects.evaluation import comparison, metrics
 from projects.evaluation.endpoint import ChatEndpoint, EndpointError, ask, render_prompt
 from projects.labeling.label_config import answer_to_result, cached_label_config
@@ -53,7 +54,7 @@ PROBLEMS_SHOWN = 20
 WRITE_CHUNK = 5000
 
 
-class EvaluationRefused(Exception):
+class EvaluationRefused(Refusal):
     """An evaluation that cannot be done as asked (wrong control, unreachable model, ...); the message says why."""
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from projects.errors import InputRefused
+
 
 @dataclass(frozen=True)
 class RowError:
@@ -17,7 +19,7 @@ class RowError:
         return f"{where}: {self.field}: {self.message}" if self.field else f"{where}: {self.message}"
 
 
-class ImportRefused(Exception):
+class ImportRefused(InputRefused):
     """The file was refused as a whole; nothing was written."""
 
     def __init__(self, errors: list[RowError], more: bool = False) -> None:
@@ -27,3 +29,7 @@ class ImportRefused(Exception):
         if more:
             lines.append("... more errors not shown; fix these and import again.")
         super().__init__("\n".join(lines))
+
+    def details(self) -> dict:
+        rows = [{"file": row.file, "line": row.line, "field": row.field, "message": row.message} for row in self.errors]
+        return {"errors": rows, "more": self.more}

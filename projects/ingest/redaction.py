@@ -23,6 +23,8 @@ import phonenumbers
 from stdnum import luhn
 from stdnum.cn import ric
 
+from projects.errors import InputRefused
+
 KINDS = ("email", "phone", "card", "cn_id")
 MASKS = {"email": "[EMAIL]", "phone": "[PHONE]", "card": "[CARD]", "cn_id": "[CN_ID]"}
 PATTERN_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,39}")
@@ -70,7 +72,7 @@ _NATIONAL_PHONE = re.compile(
 )
 
 
-class RedactionConfigError(ValueError):
+class RedactionConfigError(InputRefused, ValueError):
     """The project's redaction config cannot be applied."""
 
 

@@ -17,6 +17,8 @@ from xml.etree.ElementTree import Element, ParseError
 
 from defusedxml import ElementTree
 
+from projects.errors import InputRefused
+
 if TYPE_CHECKING:
     from label_studio_sdk.label_interface import LabelInterface
 
@@ -38,7 +40,7 @@ OPTION_TAGS = {"Choices": "Choice", "Labels": "Label", "ParagraphLabels": "Label
 VARIABLE_PATTERN = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
 
 
-class LabelConfigError(ValueError):
+class LabelConfigError(InputRefused, ValueError):
     """The label config cannot be used; the message names the tag at fault."""
 
 

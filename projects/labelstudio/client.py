@@ -18,12 +18,13 @@ from typing import Any
 import httpx
 from django.conf import settings
 
+from projects.errors import OutsideFailure
 from projects.models import LabelStudioConnection
 
 logger = logging.getLogger(__name__)
 
 
-class LabelStudioError(Exception):
+class LabelStudioError(OutsideFailure):
     """A Label Studio call failed; the message says which server and why."""
 
 

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from django.utils import timezone
 
+from projects.errors import Refusal
 from projects.labelstudio.client import LabelStudioClient, LabelStudioError
 from projects.models import Batch, LabelStudioConnection
 
 
-class TenancyRefused(Exception):
+class TenancyRefused(Refusal):
     """The push would put one vendor's work on a server another vendor can read."""
 
 

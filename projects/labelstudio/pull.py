@@ -22,6 +22,7 @@ from django.db.models import Case, Exists, JSONField, OuterRef, Q, Value, When
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
+from projects.errors import OutsideFailure
 from projects.labeling.batch_status import advance_batch_status, batches_of_tasks
 from projects.labeling.staleness import mark_tasks_stale
 from projects.labelstudio.client import LabelStudioClient, LabelStudioError
@@ -44,7 +45,7 @@ PULLED_FIELDS = "id,updated_at,annotations,task,result,was_cancelled,lead_time,c
 ProgressCallback = Callable[[int, int | None], None]
 
 
-class PullFailed(Exception):
+class PullFailed(OutsideFailure):
     """The pull stopped; what was applied before the failure is kept and the cursor did not move past it."""
 
 

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Max
 
+from projects.errors import Refusal
 from projects.labeling.gold_mixing import GoldMix, mix_gold
 from projects.labeling.label_config import cached_label_config, result_errors
 from projects.labeling.services import current_config_version
@@ -22,7 +23,7 @@ from projects.models import Batch, LabelStudioConnection, LabelStudioProject, Pu
 ProgressCallback = Callable[[int, int], None]
 
 
-class PushRefused(Exception):
+class PushRefused(Refusal):
     """The batch cannot be pushed as it is; nothing was sent."""
 
 

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from defusedxml import ElementTree
 from django.db.models import Max
 
+from projects.errors import InputRefused
 from projects.labelstudio.client import LabelStudioClient
 from projects.labelstudio.push import label_studio_title
 from projects.labelstudio.webhooks import ensure_webhook
@@ -39,7 +40,7 @@ FEEDBACK_PANEL = (
 ROOT_TAG = re.compile(r"<View\b[^>]*>")
 
 
-class ReworkConfigError(ValueError):
+class ReworkConfigError(InputRefused, ValueError):
     """The project's label config cannot carry the feedback panel."""
 
 

@@ -12,10 +12,11 @@ from __future__ import annotations
 from django.conf import settings as django_settings
 from django.db import models
 
+from projects.errors import Refusal
 from projects.models.labeling import LabelingProject, Task
 
 
-class DatasetImmutable(Exception):
+class DatasetImmutable(Refusal):
     """A write to a built dataset version, which never changes: build a new version instead."""
 
     def __init__(self, what: str) -> None:

@@ -14,6 +14,7 @@ from django.db.models import Count
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from projects.errors import InputRefused
 from projects.models import LabelingProject, Review, SlaEvent, SlaState, SlaStatus
 from projects.reporting.charts import bar_chart, progress_charts
 from projects.reporting.dashboard import (
@@ -34,7 +35,7 @@ WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
 RISK_STATES = (SlaState.ESCALATED, SlaState.BREACHED, SlaState.AT_RISK)
 
 
-class ReportRefused(Exception):
+class ReportRefused(InputRefused):
     """The report cannot be made as asked (a malformed week, say)."""
 
 

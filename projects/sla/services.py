@@ -19,6 +19,7 @@ from django.db import transaction
 from django.db.models import Case, IntegerField, Min, Q, Value, When
 from django.utils import timezone
 
+from projects.errors import Refusal
 from projects.models import (
     Annotation,
     Batch,
@@ -43,7 +44,7 @@ TROUBLE_STATES = (states.AT_RISK, states.BREACHED, states.ESCALATED)
 AGREEMENT_RESAMPLES = 200
 
 
-class AcknowledgementRefused(Exception):
+class AcknowledgementRefused(Refusal):
     """An acknowledgement that cannot be recorded as asked; the message says why."""
 
 

@@ -1,14 +1,15 @@
 from __future__ import annotations
 
 from django.contrib.auth import get_user_model
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
-from projects.datasets.services import DatasetBuildRefused, build_dataset_version
+from projects.datasets.services import build_dataset_version
+from projects.management.base import AnnotateCommand
 from projects.management.progress import PhaseProgress
 from projects.models import LabelingProject
 
 
-class Command(BaseCommand):
+class Command(AnnotateCommand):
     help = "Build the project's next gold dataset version from its current labels (refused when nothing changed)."
 
     def add_arguments(self, parser) -> None:
@@ -29,8 +30,6 @@ class Command(BaseCommand):
         progress = PhaseProgress(disable=no_progress)
         try:
             version = build_dataset_version(project=project, user=builder, note=note, progress=progress)
-        except DatasetBuildRefused as refused:
-            raise CommandError(str(refused)) from None
         finally:
             progress.close()
         excluded = ", ".join(f"{count} {reason}" for reason, count in version.excluded.items() if reason != "total")

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
-from django.core.management.base import BaseCommand
-
+from projects.management.base import AnnotateCommand
 from projects.models import SlaState
 from projects.sla.services import check_slas
 
@@ -10,7 +9,7 @@ def _plural(count: int, word: str, plural: str | None = None) -> str:
     return f"{count} {word if count == 1 else plural or word + 's'}"
 
 
-class Command(BaseCommand):
+class Command(AnnotateCommand):
     help = (
         "Check every open batch against its SLA policy: record each state change as an SLA event and e-mail it "
         "to the project manager and the vendor's managers, once (safe to rerun; the Celery beat runs it too)."

@@ -1,12 +1,13 @@
 from __future__ import annotations
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
-from projects.evaluation.services import EvaluationRefused, compare_runs
+from projects.evaluation.services import compare_runs
+from projects.management.base import AnnotateCommand
 from projects.models import EvaluationRun
 
 
-class Command(BaseCommand):
+class Command(AnnotateCommand):
     help = "Compare two evaluation runs on the same dataset version: accuracy difference, McNemar, disagreements."
 
     def add_arguments(self, parser) -> None:
@@ -19,10 +20,7 @@ class Command(BaseCommand):
         for run_id in (run_a, run_b):
             if run_id not in runs:
                 raise CommandError(f"No evaluation run with id {run_id}.")
-        try:
-            result = compare_runs(runs[run_a], runs[run_b])
-        except EvaluationRefused as refused:
-            raise CommandError(str(refused)) from None
+        result = compare_runs(runs[run_a], runs[run_b])
         bootstrap, test = result.bootstrap, result.mcnemar
         self.stdout.write(
             f"A = run {run_a} ({result.run_a.model_name} {result.run_a.model_version}), "

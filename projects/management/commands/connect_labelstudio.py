@@ -1,13 +1,14 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
 from projects.labelstudio.connections import check_connection
+from projects.management.base import AnnotateCommand
 from projects.models import LabelStudioConnection, Vendor
 
 
-class Command(BaseCommand):
+class Command(AnnotateCommand):
     help = (
         "Register (or update) a Label Studio server and check it. The URL defaults to $LABEL_STUDIO_URL and the "
         "token is read from the environment variable --token-env-var names (default LABEL_STUDIO_TOKEN)."

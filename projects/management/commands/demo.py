@@ -1,14 +1,12 @@
 from __future__ import annotations
 
-from django.core.management.base import BaseCommand, CommandError
-
-from projects.demo.live import DemoServerMissing, bring_demo_to_life, suggested_login
+from projects.demo.live import bring_demo_to_life, suggested_login
 from projects.demo.services import build_demo
 from projects.labeling.queries import projects_with_counts
-from projects.labelstudio.client import LabelStudioError
+from projects.management.base import AnnotateCommand
 
 
-class Command(BaseCommand):
+class Command(AnnotateCommand):
     help = "Load the demo: a bilingual aftersales project, two vendors, six annotators, gold tasks."
 
     def add_arguments(self, parser) -> None:
@@ -32,10 +30,7 @@ class Command(BaseCommand):
             )
         )
         if label_studio:
-            try:
-                live = bring_demo_to_life(password=result.password, seed=seed, say=self.stdout.write)
-            except (DemoServerMissing, LabelStudioError) as error:
-                raise CommandError(str(error)) from error
+            live = bring_demo_to_life(password=result.password, seed=seed, say=self.stdout.write)
             for outcome in live.syncs:
                 if outcome.error:
                     self.stderr.write(self.style.ERROR(f"  {outcome.label_studio_project}: {outcome.error}"))

@@ -1,14 +1,15 @@
 from __future__ import annotations
 
 from django.contrib.auth import get_user_model
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
 from projects.evaluation.endpoint import ChatEndpoint
-from projects.evaluation.services import EvaluationRefused, evaluate_predictions
+from projects.evaluation.services import evaluate_predictions
+from projects.management.base import AnnotateCommand
 from projects.models import DatasetVersion
 
 
-class Command(BaseCommand):
+class Command(AnnotateCommand):
     help = (
         "Score a model's predictions (a JSONL file, or asked of its OpenAI-compatible chat endpoint) "
         "against a dataset version, store the run and print the report's summary."
@@ -40,18 +41,15 @@ class Command(BaseCommand):
             if not options["model"]:
                 raise CommandError("--model is required with --endpoint: it is the model the endpoint is asked for.")
             chat = ChatEndpoint(endpoint, options["model"], timeout=options["timeout"], retries=options["retries"])
-        try:
-            run = evaluate_predictions(
-                dataset_version=version,
-                control=control,
-                predictions_path=predictions,
-                endpoint=chat,
-                user=user,
-                model_name=options["model"],
-                model_version=options["model_version"],
-            )
-        except EvaluationRefused as refused:
-            raise CommandError(str(refused)) from None
+        run = evaluate_predictions(
+            dataset_version=version,
+            control=control,
+            predictions_path=predictions,
+            endpoint=chat,
+            user=user,
+            model_name=options["model"],
+            model_version=options["model_version"],
+        )
         self.stdout.write(summary(run.pk, run.item_count, run.missing_count, run.metrics))
 
 

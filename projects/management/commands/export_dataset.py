@@ -3,14 +3,15 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from tqdm import tqdm
 
 from projects.datasets.exports import FORMATS, export_chunks
+from projects.management.base import AnnotateCommand
 from projects.models import DatasetVersion
 
 
-class Command(BaseCommand):
+class Command(AnnotateCommand):
     help = "Write a dataset version to a file, streamed: jsonl (canonical), csv, parquet or labelstudio."
 
     def add_arguments(self, parser) -> None:

@@ -1,15 +1,16 @@
 from __future__ import annotations
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
-from projects.ingest.errors import ImportRefused
 from projects.ingest.services import import_tasks
+from projects.management.base import AnnotateCommand
 from projects.management.progress import PhaseProgress
 from projects.models import Batch, LabelingProject
 
 
-class Command(BaseCommand):
+class Command(AnnotateCommand):
     help = "Import tasks from a CSV, JSONL or Label Studio JSON file into a labeling project (all or nothing)."
+    refused_as = "Nothing was imported.\n{refusal}"
 
     def add_arguments(self, parser) -> None:
         parser.add_argument("project_slug")
@@ -32,8 +33,6 @@ class Command(BaseCommand):
             result = import_tasks(project=project, path=file, batch=target_batch, progress=progress)
         except FileNotFoundError:
             raise CommandError(f"{file}: no such file.") from None
-        except ImportRefused as refused:
-            raise CommandError(f"Nothing was imported.\n{refused}") from None
         finally:
             progress.close()
         languages = ", ".join(f"{language} {count}" for language, count in sorted(result.languages.items()))

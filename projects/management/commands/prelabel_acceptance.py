@@ -1,8 +1,9 @@
 from __future__ import annotations
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
 from projects.evaluation.prelabel import Share, prelabel_acceptance, prelabel_rows
+from projects.management.base import AnnotateCommand
 from projects.models import LabelingProject
 
 
@@ -12,7 +13,7 @@ def _percent(value: Share) -> str:
     return f"{value.value:.0%} ({value.successes}/{value.trials}, {value.low:.0%}–{value.high:.0%})"
 
 
-class Command(BaseCommand):
+class Command(AnnotateCommand):
     help = "Pre-label acceptance per model version and class: kept by annotators, accepted by QA, machine quality."
 
     def add_arguments(self, parser) -> None:

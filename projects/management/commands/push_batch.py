@@ -1,16 +1,16 @@
 from __future__ import annotations
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from tqdm import tqdm
 
-from projects.labelstudio.client import LabelStudioError
-from projects.labelstudio.connections import TenancyRefused
-from projects.labelstudio.push import PushRefused, push_batch
+from projects.labelstudio.push import push_batch
+from projects.management.base import AnnotateCommand
 from projects.models import Batch
 
 
-class Command(BaseCommand):
+class Command(AnnotateCommand):
     help = "Push a batch's tasks to its vendor's Label Studio server (only what is missing; safe to rerun)."
+    refused_as = "Push of batch {batch_id} stopped: {refusal}"
 
     def add_arguments(self, parser) -> None:
         parser.add_argument("batch_id", type=int)
@@ -28,8 +28,6 @@ class Command(BaseCommand):
 
         try:
             result = push_batch(batch=batch, progress=progress)
-        except (LabelStudioError, TenancyRefused, PushRefused) as error:
-            raise CommandError(f"Push of batch {batch_id} stopped: {error}") from None
         finally:
             bar.close()
         self.stdout.write(

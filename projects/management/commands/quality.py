@@ -2,8 +2,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
+from projects.management.base import AnnotateCommand
 from projects.models import Batch, LabelingProject
 from projects.quality.answer_key import load_answer_key
 from projects.quality.batch_agreement import compute_agreement
@@ -21,7 +22,7 @@ def _interval(low: float | None, high: float | None) -> str:
     return "" if low is None or high is None else f" [{low:.2f}, {high:.2f}]"
 
 
-class Command(BaseCommand):
+class Command(AnnotateCommand):
     help = (
         "Quality figures per batch: gold accuracy per annotator, agreement, majority vote against Dawid-Skene "
         "(and against an answer key when there is one: the demo writes one), QA sampling weights. Reads only."

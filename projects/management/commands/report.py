@@ -3,13 +3,14 @@ from __future__ import annotations
 from pathlib import Path
 
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
+from projects.management.base import AnnotateCommand
 from projects.models import LabelingProject
-from projects.reporting.weekly import ReportRefused, email_report, weekly_report, write_report
+from projects.reporting.weekly import email_report, weekly_report, write_report
 
 
-class Command(BaseCommand):
+class Command(AnnotateCommand):
     help = (
         "Write a project's weekly report for an ISO week: an HTML page with charts and CSV tables (deliveries, "
         "quality, SLA events, error categories, cost), into var/reports/ unless told; optionally e-mail it."
@@ -26,10 +27,7 @@ class Command(BaseCommand):
             project = LabelingProject.objects.get(slug=options["project"])
         except LabelingProject.DoesNotExist as error:
             raise CommandError(f"No project with the slug {options['project']!r}.") from error
-        try:
-            report = weekly_report(project=project, week=options["week"])
-        except ReportRefused as error:
-            raise CommandError(str(error)) from error
+        report = weekly_report(project=project, week=options["week"])
         output = options["output"] or Path(settings.VAR_DIR) / "reports"
         written = write_report(report, output=output)
         for path in written:

@@ -1,13 +1,14 @@
 from __future__ import annotations
 
 from django.contrib.auth import get_user_model
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
-from projects.evaluation.services import EvaluationRefused, send_bad_cases
+from projects.evaluation.services import send_bad_cases
+from projects.management.base import AnnotateCommand
 from projects.models import EvaluationRun, Vendor
 
 
-class Command(BaseCommand):
+class Command(AnnotateCommand):
     help = "Send an evaluation run's wrong and low-confidence items back to labeling as a new, pre-annotated batch."
 
     def add_arguments(self, parser) -> None:
@@ -31,10 +32,7 @@ class Command(BaseCommand):
             user = get_user_model().objects.filter(username=options["user"]).first()
             if user is None:
                 raise CommandError(f"No user {options['user']!r}.")
-        try:
-            batch = send_bad_cases(run=run, user=user, confidence_below=confidence_below, limit=limit, vendor=vendor)
-        except EvaluationRefused as refused:
-            raise CommandError(str(refused)) from None
+        batch = send_bad_cases(run=run, user=user, confidence_below=confidence_below, limit=limit, vendor=vendor)
         self.stdout.write(
             self.style.SUCCESS(
                 f"Batch {batch.name!r} (id {batch.pk}) in {batch.project.slug}: {batch.target_count} tasks, "

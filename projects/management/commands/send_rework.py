@@ -1,19 +1,19 @@
 from __future__ import annotations
 
 from django.contrib.auth import get_user_model
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
-from projects.labelstudio.client import LabelStudioError
-from projects.labelstudio.rework import ReworkConfigError
+from projects.management.base import AnnotateCommand
 from projects.models import Batch
-from projects.quality.review.rework import ReworkRefused, send_rework
+from projects.quality.review.rework import send_rework
 
 
-class Command(BaseCommand):
+class Command(AnnotateCommand):
     help = (
         "Send a rejected batch's rejected annotations back to its vendor's Label Studio as rework, with the "
         "reviewer's feedback (only what was not sent yet; safe to rerun)."
     )
+    refused_as = "Rework of batch {batch_id} stopped: {refusal}"
 
     def add_arguments(self, parser) -> None:
         parser.add_argument("batch_id", type=int)
@@ -28,10 +28,7 @@ class Command(BaseCommand):
             user = get_user_model().objects.filter(username=by).first()
             if user is None:
                 raise CommandError(f"No user named {by!r}.")
-        try:
-            result = send_rework(batch=batch, user=user)
-        except (LabelStudioError, ReworkRefused, ReworkConfigError) as error:
-            raise CommandError(f"Rework of batch {batch_id} stopped: {error}") from None
+        result = send_rework(batch=batch, user=user)
         where = ", ".join(result.project_urls) or "nothing to send"
         self.stdout.write(
             self.style.SUCCESS(

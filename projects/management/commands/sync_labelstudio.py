@@ -1,12 +1,13 @@
 from __future__ import annotations
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from tqdm import tqdm
 
 from projects.labelstudio.sync import sync_all
+from projects.management.base import AnnotateCommand
 
 
-class Command(BaseCommand):
+class Command(AnnotateCommand):
     help = "Pull annotations from Label Studio (incremental from the stored cursor unless --full)."
 
     def add_arguments(self, parser) -> None:

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from django.db import transaction
 from django.db.models import OuterRef, QuerySet, Subquery
 
+from projects.errors import Refusal
 from projects.labeling.staleness import mark_tasks_stale
 from projects.labelstudio.rework import (
     ReworkItem,
@@ -22,7 +23,7 @@ if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser
 
 
-class ReworkRefused(Exception):
+class ReworkRefused(Refusal):
     """The batch's rejected work cannot be sent back as it is; nothing was sent."""
 
 

@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from projects.audit import audited
+from projects.errors import Refusal
 from projects.labeling.label_config import cached_label_config, result_errors
 from projects.models import (
     Adjudication,
@@ -32,7 +33,7 @@ if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser
 
 
-class QualityRefused(Exception):
+class QualityRefused(Refusal):
     """A quality action that cannot be done as asked; the message says why, for the person who asked."""
 
 
