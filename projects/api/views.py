@@ -32,7 +32,6 @@ from projects.datasets.services import build_dataset_version
 from projects.datasets.services import diff as diff_dataset_versions
 from projects.ingest.uploads import import_upload
 from projects.jobs import push_batch_task, run_now_or_queue, sync_labelstudio_task
-from projects.labeling.queries import batches_with_counts
 from projects.models import (
     Annotation,
     Annotator,
@@ -45,6 +44,7 @@ from projects.models import (
     Vendor,
 )
 from projects.quality.scorecards import scorecards
+from projects.reporting.list_counts import batches_with_counts
 
 CAN_IMPORT = needs("projects.add_task", "Importing tasks needs the project manager role.")
 CAN_PUSH = needs("projects.change_batch", "Pushing needs the project manager role.")

@@ -20,9 +20,10 @@ from projects.models import Annotation, Annotator, Batch, LabelingProject, Label
 from projects.quality.anomalies.snapshots import current_flags
 from projects.quality.stats.anomalies import Flag
 from projects.quality.stats.intervals import wilson_interval
+from projects.reporting.costs import CostFigures, MixedCurrencies, vendor_costs
 from projects.reporting.tallies import refresh_stale_tallies
 from projects.sla import forecast
-from projects.sla.queries import CostFigures, MixedCurrencies, statuses_by_severity, vendor_costs
+from projects.sla.queries import statuses_by_severity
 from projects.sla.services import measure_batch
 
 LIVE = Q(is_deleted=False, was_cancelled=False)
