@@ -22,8 +22,8 @@ from projects.quality.stats.anomalies import Flag
 from projects.quality.stats.intervals import wilson_interval
 from projects.reporting.tallies import refresh_stale_tallies
 from projects.sla import forecast
+from projects.sla.figures import measure_batch
 from projects.sla.queries import CostFigures, MixedCurrencies, statuses_by_severity, vendor_costs
-from projects.sla.services import measure_batch
 
 LIVE = Q(is_deleted=False, was_cancelled=False)
 LABELING_STATUSES = (Batch.Status.PUSHED, Batch.Status.IN_PROGRESS)
