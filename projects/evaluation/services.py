@@ -19,7 +19,7 @@ model's output as a pre-annotation. They are labeled like any task; once their l
 above the project's threshold, or a QA correction or adjudication), the project's next
 `build_dataset_version` takes them in as new items, and `diff(previous, next).added` lists them.
 The copy is a new item beside the original (external_id is unique per project and a built version
-never changes), in its original's split (projects.datasets.services.split_key), so one conversation
+never changes), in its original's split (projects.datasets.builds.split_key), so one conversation
 never sits in two splits.
 """
 
@@ -38,8 +38,8 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 
 from projects.audit import attribute_changes_to
+from projects.datasets.builds import BAD_CASE_SEPARATOR
 from projects.datasets.queries import dataset_items
-from projects.datasets.services import BAD_CASE_SEPARATOR
 from projects.errors import Refusal
 from projects.evaluation import comparison, metrics
 from projects.evaluation.endpoint import ChatEndpoint, EndpointError, ask, render_prompt
