@@ -13,7 +13,8 @@ from playwright.sync_api import expect
 from projects.access.roles import PROJECT_MANAGER, QA_REVIEWER
 from projects.datasets.builds import build_dataset_version
 from projects.datasets.queries import diff_dataset_versions
-from projects.evaluation.services import bad_case_batch_name, evaluate_predictions, send_bad_cases
+from projects.evaluation.bad_cases import bad_case_batch_name, send_bad_cases
+from projects.evaluation.runs import evaluate_predictions
 from projects.labelstudio.client import LabelStudioClient
 from projects.labelstudio.pull import pull_annotations
 from projects.labelstudio.push import push_batch

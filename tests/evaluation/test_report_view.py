@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from projects.access.roles import ANNOTATOR, PROJECT_MANAGER, QA_REVIEWER, VENDOR_MANAGER
 from projects.datasets.builds import build_dataset_version
-from projects.evaluation.services import evaluate_predictions
+from projects.evaluation.runs import evaluate_predictions
 from projects.models import Batch, ItemConsensus
 from tests.factories import LabelingProjectFactory, TaskFactory, UserFactory
 

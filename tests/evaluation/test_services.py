@@ -13,14 +13,10 @@ from django.core.management import call_command
 from projects.access.roles import PROJECT_MANAGER
 from projects.datasets.builds import build_dataset_version
 from projects.datasets.queries import diff_dataset_versions
+from projects.evaluation.bad_cases import send_bad_cases
 from projects.evaluation.endpoint import ChatEndpoint, ask, parse_answer
-from projects.evaluation.services import (
-    EvaluationRefused,
-    PredictionFileError,
-    compare_runs,
-    evaluate_predictions,
-    send_bad_cases,
-)
+from projects.evaluation.errors import EvaluationRefused, PredictionFileError
+from projects.evaluation.runs import compare_runs, evaluate_predictions
 from projects.models import Batch, EvaluationPrediction, EvaluationRun, ItemConsensus, Task
 from tests.factories import BatchFactory, LabelingProjectFactory, TaskFactory, UserFactory
 
