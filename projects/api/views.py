@@ -25,11 +25,11 @@ from projects.api.filters import (
 )
 from projects.api.permissions import HasRole, RolePermissions, needs
 from projects.audit import attribute_changes_to
+from projects.datasets.builds import build_dataset_version
 from projects.datasets.exports import CONTENT_TYPES as EXPORT_CONTENT_TYPES
 from projects.datasets.exports import FORMATS as EXPORT_FORMATS
 from projects.datasets.exports import export_chunks, export_file_name
-from projects.datasets.services import build_dataset_version
-from projects.datasets.services import diff as diff_dataset_versions
+from projects.datasets.queries import diff_dataset_versions
 from projects.ingest.uploads import import_upload
 from projects.jobs import push_batch_task, run_now_or_queue, sync_labelstudio_task
 from projects.models import (

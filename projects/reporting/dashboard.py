@@ -23,8 +23,8 @@ from projects.quality.stats.intervals import wilson_interval
 from projects.reporting.costs import CostFigures, MixedCurrencies, vendor_costs
 from projects.reporting.tallies import refresh_stale_tallies
 from projects.sla import forecast
+from projects.sla.figures import measure_batch
 from projects.sla.queries import statuses_by_severity
-from projects.sla.services import measure_batch
 
 LIVE = Q(is_deleted=False, was_cancelled=False)
 LABELING_STATUSES = (Batch.Status.PUSHED, Batch.Status.IN_PROGRESS)
