@@ -16,7 +16,7 @@ import getpass
 import itertools
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from functools import partial
+from functools import partial, wraps
 from typing import TYPE_CHECKING, TypeVar
 
 from auditlog import get_logentry_model
@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser
 
 T = TypeVar("T")
+F = TypeVar("F", bound=Callable)
 
 
 def register_audited_models() -> None:
@@ -48,6 +49,7 @@ def register_audited_models() -> None:
         Rework,
         SlaEvent,
         SlaPolicy,
+        TaskImport,
         Vendor,
         VendorManager,
         VendorRate,
@@ -55,6 +57,8 @@ def register_audited_models() -> None:
 
     auditlog.register(LabelingProject)
     auditlog.register(Batch)
+    # An import is one event (its tasks are not logged one by one): who imported which file, how many tasks.
+    auditlog.register(TaskImport, exclude_fields=["redaction_report"])
     auditlog.register(Vendor)
     auditlog.register(Annotator)
     auditlog.register(VendorManager)
@@ -154,6 +158,20 @@ class Actor:
         finally:
             pre_save.disconnect(sender=log_entry, dispatch_uid=duid)
             auditlog_value.reset(token)
+
+
+def records_actor(use_case: F) -> F:
+    """Mark a write use case: it takes a required keyword `actor` (an `Actor`) and every audited write it makes,
+    on any thread it starts with a copy of its context, names that actor. Put it outside `transaction.atomic`."""
+
+    @wraps(use_case)
+    def under_actor(*args, actor: Actor, **kwargs):
+        if not isinstance(actor, Actor):
+            raise TypeError(f"{use_case.__qualname__}: actor must be an Actor, not {type(actor).__name__}")
+        with actor.recorded():
+            return use_case(*args, actor=actor, **kwargs)
+
+    return under_actor  # type: ignore[return-value]
 
 
 def attribute_changes_to(user) -> None:

@@ -23,6 +23,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import connection, transaction
 from django.db.models import Max, Model
 
+from projects.audit import Actor, records_actor
 from projects.datasets.canonical import ContentHasher, split_for
 from projects.datasets.consolidation import Resolution, TaskSources, load_sources, resolve_label, weakest_method
 from projects.datasets.queries import code_point_order, latest_version
@@ -94,11 +95,12 @@ def split_key(external_id: str) -> str:
 # -- the build --------------------------------------------------------------------------------------
 
 
+@records_actor
 @transaction.atomic
 def build_dataset_version(
     *,
     project: LabelingProject,
-    user: AbstractBaseUser | None,
+    actor: Actor,
     parent: DatasetVersion | None = None,
     note: str = "",
     progress: Progress | None = None,
@@ -106,11 +108,12 @@ def build_dataset_version(
     """Build the project's next gold dataset version from its current labels; atomic, all or nothing.
 
     The parent defaults to the project's latest version. Raises DatasetUnchanged (and writes nothing)
-    when the content hash equals the parent's. Builds of one project are serialized by a row lock.
+    when the content hash equals the parent's. Builds of one project are serialized by a row lock. The
+    version records the actor's person as its builder (none when annotate itself builds).
     """
     project, parent, controls = _lock_buildable(project, parent)
     chosen_settings = build_settings(project, parent)
-    version = _open_version(project, parent, chosen_settings, user, note)
+    version = _open_version(project, parent, chosen_settings, actor.user, note)
     written = _write_items(version, controls, chosen_settings, progress)
     _refuse_empty_or_unchanged(project, parent, written)
     return _seal(version, written)

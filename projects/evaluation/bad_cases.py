@@ -14,10 +14,9 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 
-from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 
-from projects.audit import attribute_changes_to
+from projects.audit import Actor, records_actor
 from projects.datasets.builds import BAD_CASE_SEPARATOR
 from projects.evaluation.errors import EvaluationRefused
 from projects.evaluation.runs import WRITE_CHUNK
@@ -37,11 +36,12 @@ def bad_case_batch_name(run: EvaluationRun) -> str:
     return f"bad cases of evaluation run {run.pk}"
 
 
+@records_actor
 @transaction.atomic
 def send_bad_cases(
     *,
     run: EvaluationRun,
-    user: AbstractBaseUser | None,
+    actor: Actor,
     confidence_below: float = 0.6,
     limit: int | None = None,
     vendor: Vendor | None = None,
@@ -55,8 +55,6 @@ def send_bad_cases(
     originals = _original_tasks(run, chosen)
     if vendor is None:
         vendor = _vendor_of_most(originals)
-    if user is not None:
-        attribute_changes_to(user)
     project = run.dataset_version.project
     batch = Batch(project=project, name=bad_case_batch_name(run), vendor=vendor, target_count=len(chosen))
     batch.full_clean()

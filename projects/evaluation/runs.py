@@ -15,6 +15,7 @@ from typing import Any
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 
+from projects.audit import Actor, records_actor
 from projects.evaluation import comparison
 from projects.evaluation.endpoint import ChatEndpoint
 from projects.evaluation.errors import EvaluationRefused, PredictionFileError
@@ -36,13 +37,14 @@ class _Predicted:
     source: str
 
 
+@records_actor
 def evaluate_predictions(
     *,
     dataset_version: DatasetVersion,
     control: str,
     predictions_path: Path | str | None = None,
     endpoint: ChatEndpoint | None = None,
-    user: AbstractBaseUser | None,
+    actor: Actor,
     model_name: str = "",
     model_version: str = "",
 ) -> EvaluationRun:
@@ -60,7 +62,7 @@ def evaluate_predictions(
         assert endpoint is not None
         predicted = _predictions_from_endpoint(endpoint, dataset_version, gold, options, model_name, model_version)
     report = build_report(predicted.predictions, gold, control=control, options=options)
-    return _store_run(dataset_version, control, gold, predicted, report, user)
+    return _store_run(dataset_version, control, gold, predicted, report, actor.user)
 
 
 def _gold_to_score(dataset_version: DatasetVersion, control: str) -> dict[str, GoldItem]:

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from auditlog.context import set_actor
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from projects.audit import Actor, records_actor
 from projects.errors import Refusal
 from projects.models import SlaEvent
 
@@ -21,13 +21,18 @@ class AcknowledgementRefused(Refusal):
     """An acknowledgement that cannot be recorded as asked; the message says why."""
 
 
-def acknowledge_event(*, event: SlaEvent, user, comment: str, now: datetime | None = None) -> SlaEvent:
-    """Record that `user` has seen the event, with their comment; atomic, audited, refused if already acknowledged."""
+@records_actor
+def acknowledge_event(*, event: SlaEvent, actor: Actor, comment: str, now: datetime | None = None) -> SlaEvent:
+    """Record that the actor's person has seen the event, with their comment; atomic, audited, refused if already
+    acknowledged or if the actor is annotate itself (only a person acknowledges)."""
+    user = actor.user
+    if user is None:
+        raise AcknowledgementRefused("Only a person acknowledges an SLA event: name one (a command takes --by).")
     comment = comment.strip()
     if not comment:
         raise AcknowledgementRefused("Say what is being done about it: an acknowledgement needs a comment.")
 
-    with set_actor(user), transaction.atomic():
+    with transaction.atomic():
         locked = SlaEvent.objects.select_for_update().get(pk=event.pk)
         if locked.acknowledged_at is not None:
             raise AcknowledgementRefused(

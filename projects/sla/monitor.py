@@ -15,6 +15,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from projects.audit import Actor, records_actor
 from projects.models import Batch, SlaEvent, SlaStatus
 from projects.sla import states
 from projects.sla.figures import BatchFigures, measure_batch, rounded
@@ -67,7 +68,8 @@ def _batches_to_check():
     )
 
 
-def check_slas(*, now: datetime | None = None) -> SlaCheck:
+@records_actor
+def check_slas(*, actor: Actor, now: datetime | None = None) -> SlaCheck:
     """Evaluate every open batch with an SLA policy, record each state change as an event, e-mail each event once.
 
     Idempotent: a rerun with nothing changed records and sends nothing. Safe on two workers at once: each batch's
