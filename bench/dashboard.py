@@ -193,12 +193,7 @@ def main() -> None:
     if project is None or arguments.regenerate:
         started = time.perf_counter()
         generate_labeled_project(
-            sizes,
-            slug=SLUG,
-            label_config=CONFIG,
-            username_prefix="bd",
-            batches_to_label=batches_to_label,
-            vacuum=True,
+            sizes, slug=SLUG, label_config=CONFIG, username_prefix="bd", batches_to_label=batches_to_label, vacuum=True
         )
         say(f"generated in {time.perf_counter() - started:.0f} s")
         project = LabelingProject.objects.get(slug=SLUG)

@@ -215,12 +215,7 @@ def main() -> None:
         say(f"generating: {sizes.label}")
         started = time.perf_counter()
         generate_labeled_project(
-            sizes,
-            slug=SLUG,
-            label_config=CONFIG,
-            username_prefix="bq",
-            batches_to_label=batches_to_label,
-            vacuum=False,
+            sizes, slug=SLUG, label_config=CONFIG, username_prefix="bq", batches_to_label=batches_to_label, vacuum=False
         )
         say(f"  generated in {time.perf_counter() - started:.0f} s")
         project = existing_project(sizes)
