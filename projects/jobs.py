@@ -18,7 +18,7 @@ from projects.labelstudio.sync import sync_all
 from projects.models import Batch, LabelStudioProject, WebhookEvent
 from projects.quality.review.rework import send_rework
 from projects.reporting.refresh import refresh_dashboards
-from projects.sla.services import check_slas
+from projects.sla.monitor import check_slas
 
 logger = logging.getLogger(__name__)
 TRANSIENT = dict(autoretry_for=(LabelStudioUnavailable,), retry_backoff=10, retry_backoff_max=600, max_retries=6)

@@ -16,9 +16,9 @@ from django.utils.html import format_html, format_html_join
 from projects.access.roles import INTERNAL_ROLES, role_of
 from projects.admin.labeling import LabelingProjectAdmin
 from projects.admin.refusals import refusals_shown
+from projects.datasets.builds import build_dataset_version
 from projects.datasets.exports import CONTENT_TYPES, FORMATS, export_chunks, export_file_name
 from projects.datasets.queries import datasheet
-from projects.datasets.services import build_dataset_version
 from projects.models import DatasetExclusion, DatasetItem, DatasetVersion
 
 

@@ -18,8 +18,8 @@ from django.utils.safestring import mark_safe
 
 from projects.access.roles import INTERNAL_ROLES, PROJECT_MANAGER, role_of
 from projects.admin.refusals import refusals_shown
+from projects.evaluation.bad_cases import send_bad_cases
 from projects.evaluation.prelabel import prelabel_acceptance, prelabel_rows
-from projects.evaluation.services import send_bad_cases
 from projects.models import EvaluationPrediction, EvaluationRun, LabelingProject
 from projects.reporting.charts import bar_chart, heat_map
 

@@ -14,11 +14,11 @@ from projects.admin.pagination import LargeTableAdmin
 from projects.ingest.errors import ImportRefused
 from projects.ingest.uploads import import_upload
 from projects.jobs import push_batch_task, send_rework_task
-from projects.labeling.queries import batches_with_counts, projects_with_counts
 from projects.models import Annotation, AnnotationVersion, Annotator, Batch, LabelingProject, Task, TaskImport
 from projects.quality.sampling.review_queue import open_review_queue
 from projects.reporting.charts import progress_charts
 from projects.reporting.dashboard import DEFAULT_HOURS_PER_DAY, batch_what_if, project_dashboard
+from projects.reporting.list_counts import batches_with_counts, projects_with_counts
 
 
 class TaskFileForm(forms.Form):

@@ -11,8 +11,8 @@ from django.utils.html import format_html
 
 from projects.admin.quality import ReadOnlyAdmin
 from projects.models import SlaEvent, SlaPolicy, SlaState, SlaStatus, VendorRate
+from projects.sla.acknowledgements import AcknowledgementRefused, acknowledge_event
 from projects.sla.queries import events_by_severity, statuses_by_severity
-from projects.sla.services import AcknowledgementRefused, acknowledge_event
 
 BADGE_COLOURS = {
     SlaState.ON_TRACK: "#447e36",

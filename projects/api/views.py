@@ -25,14 +25,13 @@ from projects.api.filters import (
 )
 from projects.api.permissions import HasRole, RolePermissions, needs
 from projects.audit import attribute_changes_to
+from projects.datasets.builds import build_dataset_version
 from projects.datasets.exports import CONTENT_TYPES as EXPORT_CONTENT_TYPES
 from projects.datasets.exports import FORMATS as EXPORT_FORMATS
 from projects.datasets.exports import export_chunks, export_file_name
-from projects.datasets.services import build_dataset_version
-from projects.datasets.services import diff as diff_dataset_versions
+from projects.datasets.queries import diff_dataset_versions
 from projects.ingest.uploads import import_upload
 from projects.jobs import push_batch_task, run_now_or_queue, sync_labelstudio_task
-from projects.labeling.queries import batches_with_counts
 from projects.models import (
     Annotation,
     Annotator,
@@ -45,6 +44,7 @@ from projects.models import (
     Vendor,
 )
 from projects.quality.scorecards import scorecards
+from projects.reporting.list_counts import batches_with_counts
 
 CAN_IMPORT = needs("projects.add_task", "Importing tasks needs the project manager role.")
 CAN_PUSH = needs("projects.change_batch", "Pushing needs the project manager role.")

@@ -40,7 +40,7 @@ from projects.models import (
 )
 from projects.quality.answer_key import load_answer_key
 from projects.quality.sampling.review_queue import open_review_queue
-from projects.sla.services import SlaCheck, check_slas
+from projects.sla.monitor import SlaCheck, check_slas
 
 ROOT = Path(settings.BASE_DIR)
 SERVER_SCRIPT = ROOT / "scripts" / "labelstudio"

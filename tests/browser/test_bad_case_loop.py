@@ -11,8 +11,10 @@ from django.contrib.auth.models import Group
 from playwright.sync_api import expect
 
 from projects.access.roles import PROJECT_MANAGER, QA_REVIEWER
-from projects.datasets.services import build_dataset_version, diff
-from projects.evaluation.services import bad_case_batch_name, evaluate_predictions, send_bad_cases
+from projects.datasets.builds import build_dataset_version
+from projects.datasets.queries import diff_dataset_versions
+from projects.evaluation.bad_cases import bad_case_batch_name, send_bad_cases
+from projects.evaluation.runs import evaluate_predictions
 from projects.labelstudio.client import LabelStudioClient
 from projects.labelstudio.pull import pull_annotations
 from projects.labelstudio.push import push_batch
@@ -236,7 +238,7 @@ def test_bad_cases_flow_back_through_label_studio_into_the_next_dataset_version(
     v2 = build_dataset_version(project=project, user=manager)
     assert (v2.number, v2.parent, v2.item_count) == (2, v1, TASKS + len(bad_case_ids))
     assert v2.content_hash != v1.content_hash
-    changes = diff(v1, v2)
+    changes = diff_dataset_versions(v1, v2)
     assert set(changes.added) == bad_case_ids and len(changes.added) == len(bad_case_ids)
     assert (changes.removed, changes.relabeled, changes.unchanged) == ((), (), TASKS)
     assert DatasetVersion.objects.filter(project=project).count() == 2

@@ -10,9 +10,10 @@ from django.db.models import ProtectedError
 from rest_framework.authtoken.models import Token
 
 from projects.access.roles import PROJECT_MANAGER, QA_REVIEWER
+from projects.datasets.builds import DatasetUnchanged, build_dataset_version
 from projects.datasets.canonical import content_hash, split_for
 from projects.datasets.exports import export_chunks
-from projects.datasets.services import DatasetUnchanged, build_dataset_version, diff
+from projects.datasets.queries import diff_dataset_versions
 from projects.models import (
     Adjudication,
     DatasetExclusion,
@@ -116,7 +117,7 @@ def test_a_changed_label_gives_a_new_version_with_another_hash_and_a_diff(projec
 
     assert second.number == 2 and second.parent == first
     assert second.content_hash != first.content_hash
-    changes = diff(first, second)
+    changes = diff_dataset_versions(first, second)
     assert changes.added == ("item-99",)
     assert [(relabel.external_id, relabel.new_label) for relabel in changes.relabeled] == [
         ("item-03", {"scenario": "not_received"})

@@ -12,8 +12,8 @@ import pytest
 from django.core.management import call_command
 
 from projects.datasets import exports
+from projects.datasets.builds import build_dataset_version
 from projects.datasets.queries import iter_item_dicts
-from projects.datasets.services import build_dataset_version
 from projects.models import Adjudication, ItemConsensus
 from tests.factories import LabelingProjectFactory, TaskFactory, UserFactory
 

@@ -26,7 +26,7 @@ from projects.models import (
     VendorRate,
 )
 from projects.quality.review.pages import batches_for_review
-from projects.sla.queries import vendor_costs
+from projects.reporting.costs import vendor_costs
 
 pytestmark = pytest.mark.labelstudio
 

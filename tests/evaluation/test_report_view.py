@@ -9,8 +9,8 @@ from django.contrib.auth.models import Group
 from django.urls import reverse
 
 from projects.access.roles import ANNOTATOR, PROJECT_MANAGER, QA_REVIEWER, VENDOR_MANAGER
-from projects.datasets.services import build_dataset_version
-from projects.evaluation.services import evaluate_predictions
+from projects.datasets.builds import build_dataset_version
+from projects.evaluation.runs import evaluate_predictions
 from projects.models import Batch, ItemConsensus
 from tests.factories import LabelingProjectFactory, TaskFactory, UserFactory
 

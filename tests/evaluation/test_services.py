@@ -11,15 +11,12 @@ from django.contrib.auth.models import Group
 from django.core.management import call_command
 
 from projects.access.roles import PROJECT_MANAGER
-from projects.datasets.services import build_dataset_version, diff
+from projects.datasets.builds import build_dataset_version
+from projects.datasets.queries import diff_dataset_versions
+from projects.evaluation.bad_cases import send_bad_cases
 from projects.evaluation.endpoint import ChatEndpoint, ask, parse_answer
-from projects.evaluation.services import (
-    EvaluationRefused,
-    PredictionFileError,
-    compare_runs,
-    evaluate_predictions,
-    send_bad_cases,
-)
+from projects.evaluation.errors import EvaluationRefused, PredictionFileError
+from projects.evaluation.runs import compare_runs, evaluate_predictions
 from projects.models import Batch, EvaluationPrediction, EvaluationRun, ItemConsensus, Task
 from tests.factories import BatchFactory, LabelingProjectFactory, TaskFactory, UserFactory
 
@@ -295,7 +292,7 @@ def test_bad_cases_go_back_as_a_pre_annotated_batch_and_the_next_version_takes_t
                 task=task, control_name=control, method="majority", label=value, confidence=0.95, ratings=3
             )
     next_version = build_dataset_version(project=version.project, user=manager)
-    assert diff(version, next_version).added == tuple(sorted(task.external_id for task in tasks))
+    assert diff_dataset_versions(version, next_version).added == tuple(sorted(task.external_id for task in tasks))
 
 
 def test_the_commands_evaluate_compare_and_send(version, manager, tmp_path, capsys):

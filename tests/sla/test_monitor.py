@@ -22,13 +22,10 @@ from projects.jobs import check_slas_task
 from projects.models import Annotation, Batch, Review, SlaEvent, SlaStatus, Task
 from projects.quality.stats.intervals import wilson_interval
 from projects.sla import states
-from projects.sla.services import (
-    AcknowledgementRefused,
-    acknowledge_event,
-    check_slas,
-    measure_batch,
-    resolve_policy,
-)
+from projects.sla.acknowledgements import AcknowledgementRefused, acknowledge_event
+from projects.sla.figures import measure_batch
+from projects.sla.monitor import check_slas
+from projects.sla.policies import resolve_policy
 from tests.factories import (
     AnnotatorFactory,
     BatchFactory,

@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.contrib.auth import get_user_model
 from django.core.management.base import CommandError
 
-from projects.datasets.services import build_dataset_version
+from projects.datasets.builds import build_dataset_version
 from projects.management.base import AnnotateCommand
 from projects.management.progress import PhaseProgress
 from projects.models import LabelingProject

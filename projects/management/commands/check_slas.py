@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from projects.management.base import AnnotateCommand
 from projects.models import SlaState
-from projects.sla.services import check_slas
+from projects.sla.monitor import check_slas
 
 
 def _plural(count: int, word: str, plural: str | None = None) -> str:

@@ -4,7 +4,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import CommandError
 
 from projects.evaluation.endpoint import ChatEndpoint
-from projects.evaluation.services import evaluate_predictions
+from projects.evaluation.runs import evaluate_predictions
 from projects.management.base import AnnotateCommand
 from projects.models import DatasetVersion
 

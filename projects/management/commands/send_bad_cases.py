@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.contrib.auth import get_user_model
 from django.core.management.base import CommandError
 
-from projects.evaluation.services import send_bad_cases
+from projects.evaluation.bad_cases import send_bad_cases
 from projects.management.base import AnnotateCommand
 from projects.models import EvaluationRun, Vendor
 
