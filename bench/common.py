@@ -346,3 +346,10 @@ def print_table(rows: list[tuple[str, str, str, str]]) -> None:
     print("  ".join(title.ljust(width) for title, width in zip(header, widths, strict=True)))
     for row in rows:
         print("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip())
+
+
+def bench_actor(benchmark: str):
+    """The audit log's actor for what a benchmark writes: annotate itself, named for the benchmark."""
+    from projects.audit import Actor
+
+    return Actor.system(f"benchmark {benchmark}", via="bench")

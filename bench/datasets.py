@@ -26,7 +26,7 @@ import sys
 import time
 from pathlib import Path
 
-from common import CONFIG, EN, ROOT, SCENARIOS, ZH, copy_rows, prepare_database, say, use_database
+from common import CONFIG, EN, ROOT, SCENARIOS, ZH, bench_actor, copy_rows, prepare_database, say, use_database
 
 DATABASE_NAME = "annotate_benchdatasets"
 use_database(DATABASE_NAME)  # here, so the export child inherits it
@@ -159,7 +159,7 @@ def main() -> None:
 
     say("building the version")
     started = time.perf_counter()
-    version = build_dataset_version(project=project, user=None, note="bench")
+    version = build_dataset_version(project=project, actor=bench_actor("datasets"), note="bench")
     build_seconds = time.perf_counter() - started
     say(f"built {version}: {version.item_count:,} items, {version.excluded['total']:,} left out")
 

@@ -30,6 +30,7 @@ from common import (
     ROOT,
     SCENARIOS,
     ZH,
+    bench_actor,
     flush_database,
     peak_rss_mb,
     prepare_database,
@@ -192,7 +193,9 @@ def bench_push(token: str, batch, task_count: int) -> dict:
     exact = reset_peak_rss()
     before_mb = peak_rss_mb()
     started = time.perf_counter()
-    result = push_batch(batch=batch, progress=progress_printer("push", max(chunk, task_count // 10)))
+    result = push_batch(
+        batch=batch, actor=bench_actor("labelstudio"), progress=progress_printer("push", max(chunk, task_count // 10))
+    )
     seconds = time.perf_counter() - started
     rss_mb = peak_rss_mb()
     if result.pushed != task_count:
@@ -351,7 +354,10 @@ def bench_full_pull(token: str, batch, connection, task_count: int) -> tuple[dic
     reset_peak_rss()
     started = time.perf_counter()
     run = pull_annotations(
-        label_studio_project=label_studio_project, full=True, progress=progress_printer("pull", task_count // 10)
+        label_studio_project=label_studio_project,
+        actor=bench_actor("labelstudio"),
+        full=True,
+        progress=progress_printer("pull", task_count // 10),
     )
     seconds = time.perf_counter() - started
     if run.created != task_count:
@@ -402,7 +408,7 @@ def bench_incremental_pull(label_studio_project) -> dict:
 
     say("phase 3b: annotate incremental pull")
     started = time.perf_counter()
-    run = pull_annotations(label_studio_project=label_studio_project)
+    run = pull_annotations(label_studio_project=label_studio_project, actor=bench_actor("labelstudio"))
     seconds = time.perf_counter() - started
     if run.kind != SyncRun.Kind.INCREMENTAL or run.updated < changed:
         sys.exit(f"incremental pull: kind {run.kind}, {run.updated} updated, expected {changed}")

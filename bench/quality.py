@@ -52,6 +52,7 @@ from common import (
     BatchToLabel,
     Sizes,
     Workforce,
+    bench_actor,
     generate_labeled_project,
     peak_rss_mb,
     prepare_database,
@@ -254,7 +255,13 @@ def main() -> None:
         )
         profiler.dump_stats(arguments.profile)
     else:
-        run = run_quality(project=project, seed=arguments.seed, resamples=arguments.resamples, progress=progress)
+        run = run_quality(
+            project=project,
+            actor=bench_actor("quality"),
+            seed=arguments.seed,
+            resamples=arguments.resamples,
+            progress=progress,
+        )
     total = time.perf_counter() - started
     peak = peak_rss_mb()
     load_after = os.getloadavg()[0]
