@@ -25,7 +25,7 @@ from projects.models import (
     Task,
     VendorRate,
 )
-from projects.quality.review.pages import batches_for_review
+from projects.quality.review.pages.queue import batches_for_review
 from projects.sla.queries import vendor_costs
 
 pytestmark = pytest.mark.labelstudio
