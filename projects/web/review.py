@@ -275,7 +275,7 @@ def adjudication(request: HttpRequest, batch_id: int) -> HttpResponse:
         "position": position,
         "previous_item": previous_item,
         "next_item": next_item,
-        "settled": adjudicated_items(batch)[:50],
+        "settled": adjudicated_items(batch),
         "errors": errors,
         "posted_comment": request.POST.get("comment", "") if errors else "",
         "keys": ADJUDICATION_KEYS,

@@ -138,6 +138,20 @@ def adjudication_order(batch: Batch) -> list[int]:
     return list(adjudication_queue(batch=batch).values_list("id", flat=True))
 
 
-def adjudicated_items(batch: Batch) -> QuerySet[ItemConsensus]:
+@dataclass(frozen=True)
+class SettledItem:
+    consensus: ItemConsensus
+    title: str  # the final label as the config shows it
+
+
+def adjudicated_items(batch: Batch, limit: int = 50) -> list[SettledItem]:
     """The batch's items settled by an adjudicator, most recently settled first: the ones a person may revise."""
-    return consensus_items(batch).filter(method=ItemConsensus.Method.ADJUDICATION).order_by("-computed_at", "-id")
+    items = (
+        consensus_items(batch).filter(method=ItemConsensus.Method.ADJUDICATION).order_by("-computed_at", "-id")[:limit]
+    )
+    settled = []
+    for consensus in items:
+        titles = config_display(consensus.task.project.label_config).option_titles.get(consensus.control_name, {})
+        values = consensus.label if isinstance(consensus.label, list) else [consensus.label]
+        settled.append(SettledItem(consensus, ", ".join(titles.get(str(value), str(value)) for value in values)))
+    return settled
