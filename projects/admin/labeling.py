@@ -236,15 +236,21 @@ class BatchAdmin(admin.ModelAdmin):
     def draw_qa_sample(self, request, queryset) -> None:
         for batch in queryset:
             sample = open_review_queue(batch=batch, user=request.user)
+            size = sample.items.count()
+            rule = acceptance_rule(batch.project.acceptable_quality_level, size)
             self.message_user(
                 request,
                 format_html(
-                    '{}: {} annotations to review — <a href="{}">open the review queue</a>.',
+                    '{}: {} annotations to review — <a href="{}">open the review queue</a>. {}{}',
                     batch,
-                    sample.items.count(),
+                    size,
                     reverse("review-queue", args=[batch.pk]),
+                    rule.sentence,
+                    " The batch has too few annotations: it cannot be accepted from its sample, only rejected."
+                    if rule.cannot_accept
+                    else "",
                 ),
-                messages.SUCCESS,
+                messages.WARNING if rule.cannot_accept else messages.SUCCESS,
             )
 
     @admin.action(description="Push to the vendor's Label Studio (only what is missing)")
