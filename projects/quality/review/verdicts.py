@@ -1,6 +1,6 @@
 """The quality writes a person makes: review verdicts on sampled annotations, adjudications of disputed
-items, and batch decisions from a QA sample's verdicts; each atomic, with its actor in the audit log. The reads
-the review pages show are in `review`.
+items (and revisions of them), and batch decisions from a QA sample's verdicts; each atomic, with its actor in
+the audit log. The reads the review pages show are in `pages` and `queries`.
 """
 
 from __future__ import annotations
