@@ -5,10 +5,11 @@ from __future__ import annotations
 from django.contrib import admin
 from django.contrib.admin.views.main import ChangeList
 from django.core.paginator import Page, Paginator
-from django.db import connections
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.functional import cached_property
+
+from projects.database.vendor import estimated_table_rows
 
 
 class LargeTablePaginator(Paginator):
@@ -26,7 +27,7 @@ class LargeTablePaginator(Paginator):
     @cached_property
     def estimated_count(self) -> int | None:
         """The estimated number of rows, or None when the list is counted exactly."""
-        estimate = _estimated_table_rows(self.object_list)
+        estimate = estimated_table_rows(self.object_list)
         if estimate is None or estimate < self.exact_below:
             return None
         return estimate
@@ -53,33 +54,6 @@ class LargeTablePaginator(Paginator):
             top = self.count
         keys = list(self.object_list.values_list("pk", flat=True)[bottom:top])
         return self._get_page(self.object_list.filter(pk__in=keys), number, self)
-
-
-def _estimated_table_rows(queryset: QuerySet) -> int | None:
-    """The planner's row estimate for the queryset's table, when the queryset is the whole table on PostgreSQL."""
-    if not isinstance(queryset, QuerySet):
-        return None
-    query = queryset.query
-    if query.where or query.distinct or query.combinator or query.is_sliced or query.group_by is not None:
-        return None
-    connection = connections[queryset.db]
-    if connection.vendor != "postgresql":
-        return None
-    with connection.cursor() as cursor:
-        cursor.execute(
-            """
-            SELECT CASE WHEN relpages > 0
-                        THEN reltuples / relpages * (pg_relation_size(oid) / current_setting('block_size')::int)
-                        ELSE reltuples END
-            FROM pg_class WHERE oid = %s::regclass
-            """,
-            [connection.ops.quote_name(queryset.model._meta.db_table)],
-        )
-        row = cursor.fetchone()
-    if row is None or row[0] is None or row[0] < 0:
-        # Never analyzed: no estimate to give.
-        return None
-    return round(row[0])
 
 
 class LargeTableChangeList(ChangeList):

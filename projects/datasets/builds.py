@@ -13,20 +13,21 @@ numbering the same content twice would only make people compare identical files.
 from __future__ import annotations
 
 import itertools
-import json
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import connection, transaction
-from django.db.models import Max, Model
+from django.db import transaction
+from django.db.models import Max
 
 from projects.audit import Actor, records_actor
+from projects.database.copy import insert_rows
+from projects.database.vendor import code_point_order
 from projects.datasets.canonical import ContentHasher, split_for
 from projects.datasets.consolidation import Resolution, TaskSources, load_sources, resolve_label, weakest_method
-from projects.datasets.queries import code_point_order, latest_version
+from projects.datasets.queries import latest_version
 from projects.datasets.statistics import DatasetStatistics
 from projects.errors import Refusal
 from projects.models import DatasetExclusion, DatasetItem, DatasetVersion, LabelingProject, Task
@@ -194,8 +195,8 @@ def _write_items(
             written.hasher.add(item)
             written.statistics.add(item)
             items.append((version.pk, task_id, *(item[column] for column in ITEM_COLUMNS[2:])))
-        _insert(DatasetItem, ITEM_COLUMNS, items)
-        _insert(DatasetExclusion, EXCLUSION_COLUMNS, exclusions)
+        insert_rows(DatasetItem, ITEM_COLUMNS, items)
+        insert_rows(DatasetExclusion, EXCLUSION_COLUMNS, exclusions)
         done += len(chunk)
         if progress is not None:
             progress("building", done, total)
@@ -257,29 +258,6 @@ def _seal(version: DatasetVersion, written: _Written) -> DatasetVersion:
 
 
 # -- writing rows -----------------------------------------------------------------------------------
-
-
-def _insert(model: type[Model], columns: tuple[str, ...], rows: list[tuple]) -> None:
-    """Insert plain rows (values in `columns` order, JSON columns as Python values) without model instances.
-
-    By COPY on PostgreSQL: bulk_create spends most of a build quoting JSON and arrays in Python.
-    """
-    if not rows:
-        return
-    if connection.vendor != "postgresql":
-        model.objects.bulk_create([model(**dict(zip(columns, row, strict=True))) for row in rows])
-        return
-    by_attname = {field.attname: field for field in model._meta.concrete_fields}
-    fields = [by_attname[column] for column in columns]
-    as_json = [field.get_internal_type() == "JSONField" for field in fields]
-    names = ", ".join(connection.ops.quote_name(field.column) for field in fields)
-    table = connection.ops.quote_name(model._meta.db_table)
-    with connection.cursor() as cursor, cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
-        for row in rows:
-            copy.write_row(
-                [json.dumps(value, ensure_ascii=False) if is_json else value
-                 for value, is_json in zip(row, as_json, strict=True)]
-            )  # fmt: skip
 
 
 def _chunks(rows: Iterable[tuple], size: int) -> Iterator[list[tuple]]:

@@ -6,24 +6,14 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import connection
-from django.db.models import F, QuerySet
-from django.db.models.functions import Collate
+from django.db.models import QuerySet
 
+from projects.database.vendor import code_point_order
 from projects.datasets.canonical import VersionDiff, diff_versions
 from projects.models import DatasetExclusion, DatasetItem, DatasetVersion, LabelingProject
 
 ITEM_FIELDS = ("external_id", "language", "data", "label", "split", "method", "confidence", "provenance")
 EXPORT_CHUNK = 2000
-
-
-def code_point_order(field: str = "external_id") -> F | Collate:
-    """An order_by expression for code point order of `field`: the order of the canonical form and its hash.
-
-    PostgreSQL sorts text by the database's language collation unless told "C"; SQLite's default
-    (BINARY) already is code point order for UTF-8.
-    """
-    return Collate(field, "C") if connection.vendor == "postgresql" else F(field)
 
 
 def dataset_items(version: DatasetVersion) -> QuerySet[DatasetItem]:

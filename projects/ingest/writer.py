@@ -1,26 +1,24 @@
 """Writing checked task rows to the database in bulk.
 
 The rows wait in a spool file between the check and the write, so a file is read
-and checked once and memory stays flat whatever its size. PostgreSQL takes them
-through COPY (Django's bulk_create spends most of its time adapting parameters
-on large batches); other databases through bulk_create in chunks.
+and checked once and memory stays flat whatever its size; they go in through
+`projects.database.copy.insert_rows` (COPY on PostgreSQL, bulk_create elsewhere).
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator
-from itertools import islice
 from typing import IO
 
-from django.db import connection
 from django.utils import timezone
 
+from projects.database.copy import insert_rows
 from projects.ingest.validation import TaskRow
 from projects.labeling.staleness import mark_batches_stale
 from projects.models import Batch, LabelingProject, Task, TaskImport
 
-COPY_COLUMNS = (
+TASK_COLUMNS = (
     "project_id", "batch_id", "task_import_id", "external_id", "data", "original_data", "language",
     "is_gold", "gold_answer", "predictions", "status", "created_at",
 )  # fmt: skip
@@ -48,79 +46,28 @@ def write_spooled_tasks(
 ) -> None:
     """Insert every spooled row as a Task; call on_chunk(rows written so far) as it goes."""
     spool.seek(0)
-    rows = _spooled(spool)
     batch_id = batch.pk if batch else None
-    write = _copy_tasks if connection.vendor == "postgresql" else _bulk_create_tasks
-    written = write(rows, project, batch_id, task_import, chunk_size, on_chunk)
+    rows = _task_rows(_spooled(spool), project, batch_id, task_import, chunk_size, on_chunk)
+    written = insert_rows(Task, TASK_COLUMNS, rows)
     mark_batches_stale([batch_id])
     if on_chunk:
         on_chunk(written)
 
 
-def _copy_tasks(
-    rows: Iterator[list],
+def _task_rows(
+    spooled: Iterator[list],
     project: LabelingProject,
     batch_id: int | None,
     task_import: TaskImport,
     chunk_size: int,
     on_chunk: Callable[[int], None] | None,
-) -> int:
-    """The rows as Tasks by COPY; how many were written."""
-    written = 0
+) -> Iterator[tuple]:
+    """Each spooled row as a Task row in TASK_COLUMNS order, calling on_chunk every chunk_size rows."""
     now = timezone.now()
-    table = Task._meta.db_table
-    statement = f"COPY {table} ({', '.join(COPY_COLUMNS)}) FROM STDIN"
-    with connection.cursor() as cursor, cursor.cursor.copy(statement) as copy:
-        for external_id, data, original_data, language, gold_answer, predictions in rows:
-            copy.write_row(
-                (
-                    project.pk,
-                    batch_id,
-                    task_import.pk,
-                    external_id,
-                    json.dumps(data, ensure_ascii=False),
-                    None if original_data is None else json.dumps(original_data, ensure_ascii=False),
-                    language,
-                    gold_answer is not None,
-                    None if gold_answer is None else json.dumps(gold_answer, ensure_ascii=False),
-                    json.dumps(predictions, ensure_ascii=False),
-                    Task.Status.NEW,
-                    now,
-                )
-            )
-            written += 1
-            if on_chunk and written % chunk_size == 0:
-                on_chunk(written)
-    return written
-
-
-def _bulk_create_tasks(
-    rows: Iterator[list],
-    project: LabelingProject,
-    batch_id: int | None,
-    task_import: TaskImport,
-    chunk_size: int,
-    on_chunk: Callable[[int], None] | None,
-) -> int:
-    """The rows as Tasks by bulk_create, a chunk at a time; how many were written."""
-    written = 0
-    while chunk := list(islice(rows, chunk_size)):
-        Task.objects.bulk_create(
-            Task(
-                project=project,
-                batch_id=batch_id,
-                task_import=task_import,
-                external_id=external_id,
-                data=data,
-                original_data=original_data,
-                language=language,
-                is_gold=gold_answer is not None,
-                gold_answer=gold_answer,
-                predictions=predictions,
-            )
-            for external_id, data, original_data, language, gold_answer, predictions in chunk
-        )
-        written += len(chunk)
-        if on_chunk:
+    for written, (external_id, data, original_data, language, gold_answer, predictions) in enumerate(spooled, 1):
+        yield (
+            project.pk, batch_id, task_import.pk, external_id, data, original_data, language,
+            gold_answer is not None, gold_answer, predictions, Task.Status.NEW, now,
+        )  # fmt: skip
+        if on_chunk and written % chunk_size == 0:
             on_chunk(written)
-    return written

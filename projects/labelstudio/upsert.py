@@ -10,16 +10,15 @@ reworks and replaces the rejected annotation. `refresh_task_status` moves the to
 from __future__ import annotations
 
 import datetime as dt
-import json
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db import connection as database
-from django.db.models import Case, Exists, JSONField, OuterRef, Q, Value, When
+from django.db.models import Case, Exists, OuterRef, Q, Value, When
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
+from projects.database.copy import insert_instances
 from projects.labeling.batch_status import advance_batch_status, batches_of_tasks
 from projects.labeling.staleness import mark_tasks_stale
 from projects.models import (
@@ -233,7 +232,7 @@ def _user_id(completed_by) -> int | None:
 
 
 def _write(changes: _Changes, counts: PullCounts) -> None:
-    _insert_annotations(changes.to_create)
+    insert_instances(changes.to_create)
     AnnotationVersion.objects.bulk_create(changes.versions)
     Annotation.objects.bulk_update(changes.to_update, UPDATED_FIELDS)
     counts.created = len(changes.to_create)
@@ -263,34 +262,6 @@ def _link_replacements(rework_project: LabelStudioProject, label_studio_task_ids
             rework.replacement_id = replacement_id
             changed.append(rework)
     Rework.objects.bulk_update(changed, ["replacement"])
-
-
-def _insert_annotations(annotations: list[Annotation]) -> None:
-    """bulk_create, by COPY on PostgreSQL.
-
-    A full pull inserts every annotation of a project, and Django's bulk insert spends
-    more time quoting the JSON results in Python than the database spends storing them.
-    """
-    if not annotations:
-        return
-    if database.vendor != "postgresql":
-        Annotation.objects.bulk_create(annotations)
-        return
-    fields = [field for field in Annotation._meta.concrete_fields if not field.primary_key]
-    as_json = [isinstance(field, JSONField) for field in fields]
-    columns = ", ".join(database.ops.quote_name(field.column) for field in fields)
-    table = database.ops.quote_name(Annotation._meta.db_table)
-    with (
-        database.wrap_database_errors,
-        database.cursor() as cursor,
-        cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy,
-    ):
-        for annotation in annotations:
-            values = [field.pre_save(annotation, True) for field in fields]  # True: fills auto_now fields
-            copy.write_row(
-                [json.dumps(value, ensure_ascii=False) if is_json else value
-                 for value, is_json in zip(values, as_json, strict=True)]
-            )  # fmt: skip
 
 
 def _snapshot(annotation: Annotation) -> AnnotationVersion:

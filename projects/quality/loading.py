@@ -11,9 +11,9 @@ from collections.abc import Hashable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from django.db import connection
 from django.db.models.expressions import RawSQL
 
+from projects.database.vendor import is_postgresql
 from projects.models import Annotation, Annotator, Batch
 from projects.quality.controls import Control
 from projects.quality.stats.batch_labels import NO_ANSWER, BatchLabels, ControlAnswers
@@ -71,7 +71,7 @@ ANSWER_PATHS = {
 
 
 def _answers_in_sql(controls: dict[str, Control]) -> bool:
-    return connection.vendor == "postgresql" and all(control.kind in ANSWER_PATHS for control in controls.values())
+    return is_postgresql() and all(control.kind in ANSWER_PATHS for control in controls.values())
 
 
 def _answer_expressions(queryset, controls: dict[str, Control], json_field: str = "result") -> dict[str, RawSQL]:

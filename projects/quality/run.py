@@ -15,10 +15,11 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, TypeVar
 
 import numpy as np
-from django.db import connection, connections
+from django.db import connections
 from django.utils import timezone
 
 from projects.audit import Actor, records_actor
+from projects.database.vendor import can_work_beside
 from projects.models import Batch, LabelingProject, QASample
 from projects.quality.batch_agreement import BatchAgreement, agreement_from_labels
 from projects.quality.consensus.build import BatchAggregation, batch_consensus
@@ -186,7 +187,7 @@ class _QualityPass:
             name: control for name, control in project_controls(project).items() if control.kind in PASS_KINDS
         }
         self.settings = sampling_settings(project)
-        self.beside = connection.vendor == "postgresql" and not connection.in_atomic_block
+        self.beside = can_work_beside()
         self.reader: _AtOnce | _Beside = _AtOnce()
         self.writer: _AtOnce | _Beside = _AtOnce()
         self.gold: list[GoldScore] = []

@@ -14,11 +14,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db import connection
 from django.db.models import F, QuerySet, Window
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import RowNumber
 
+from projects.database.vendor import is_postgresql
 from projects.models import Annotation, Annotator, LabelingProject
 from projects.quality.stats.anomalies import (
     AnnotationRow,
@@ -57,7 +57,7 @@ def _latest_per_annotator(project: LabelingProject, since: dt.datetime | None, p
 
 
 def _latest_annotations(project: LabelingProject, since: dt.datetime | None, per_annotator: int) -> QuerySet:
-    if connection.vendor == "postgresql":
+    if is_postgresql():
         return Annotation.objects.filter(pk__in=_latest_per_annotator(project, since, per_annotator))
     annotations = Annotation.objects.filter(
         task__project=project, is_deleted=False, was_cancelled=False, annotator__isnull=False

@@ -16,6 +16,7 @@ from django.utils import timezone
 from psycopg import sql as pg_sql
 
 from projects.database.copy import copy_rows, escape_for_copy
+from projects.database.vendor import is_postgresql
 from projects.models import Batch, ItemConsensus
 
 
@@ -48,7 +49,7 @@ def store_consensus(batch: Batch, consensus_rows: list[ConsensusRows], copy_text
             keep = {(task, rows.control_name) for rows in consensus_rows for task in rows.task}
             stale = [pk for pk, task, control_name in stored if (task, control_name) not in keep]
             ItemConsensus.objects.filter(pk__in=stale).delete()
-        if connection.vendor == "postgresql":
+        if is_postgresql():
             copy_text = consensus_copy_text(consensus_rows, now) if copy_text is None else copy_text
             _upsert_consensus_by_copy(copy_text, first_time=not stored)
             return

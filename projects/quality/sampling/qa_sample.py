@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from projects.audit import Actor, records_actor
 from projects.database.copy import copy_rows, escape_for_copy
+from projects.database.vendor import is_postgresql
 from projects.models import Annotation, Batch, LabelingProject, QASample, QASampleItem
 from projects.quality.anomalies.snapshots import current_flags
 from projects.quality.consensus.build import BatchAggregation, batch_consensus, consensus_agreement
@@ -163,7 +164,7 @@ def store_qa_sample(
             sample = QASample.objects.create(
                 batch=batch, seed=seed, drawn_by=user, settings={**asdict(settings), "target": plan.target}
             )
-            if connection.vendor == "postgresql":
+            if is_postgresql():
                 meta = QASampleItem._meta
                 fields = ("sample", "annotation", "reasons", "weight", "status")
                 reasons: dict[tuple[str, ...], str] = {}  # few distinct ones
