@@ -5,6 +5,7 @@ from django.contrib import admin, messages
 from django.utils.html import format_html
 
 from projects.labelstudio.connections import check_connection
+from projects.labelstudio.tenancy import find_shared_servers
 from projects.models import LabelStudioConnection
 
 
@@ -39,6 +40,13 @@ class LabelStudioConnectionAdmin(admin.ModelAdmin):
     list_select_related = ["vendor"]
     readonly_fields = ["last_checked_at", "last_check_error"]
     actions = ["check_now"]
+
+    def changelist_view(self, request, extra_context=None):
+        # From what is recorded (no server is called to render a page); checks and pushes record identities.
+        if request.method == "GET":
+            for shared in find_shared_servers(online=False).shared:
+                messages.error(request, shared.describe())
+        return super().changelist_view(request, extra_context)
 
     @admin.display(description="health", ordering="last_checked_at")
     def health(self, connection: LabelStudioConnection) -> str:
