@@ -11,12 +11,15 @@ and at every push (address and identity), and the report lists what is already s
 
 from __future__ import annotations
 
+import logging
 from collections import defaultdict
 from dataclasses import dataclass, field
 
 from projects.errors import Refusal
 from projects.labelstudio.client import LabelStudioClient, LabelStudioError, LabelStudioNotFound, LabelStudioRejected
 from projects.models import Batch, LabelStudioConnection
+
+logger = logging.getLogger(__name__)
 
 
 class TenancyRefused(Refusal):
@@ -38,6 +41,12 @@ def read_server_identity(connection: LabelStudioConnection, client: LabelStudioC
     """Ask the server who it is and record the answer on the connection."""
     identity = server_identity(client or LabelStudioClient.for_connection(connection))
     if identity != connection.server_identity:
+        if connection.server_identity:
+            # Reset, restored or re-pointed: the projects recorded on this connection may not be there.
+            logger.warning(
+                "Label Studio at %s says it is %r; it said %r before", connection.url, identity,
+                connection.server_identity,
+            )  # fmt: skip
         connection.server_identity = identity
         connection.save(update_fields=["server_identity"])
     return identity

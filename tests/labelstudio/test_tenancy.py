@@ -35,6 +35,15 @@ def test_one_vendor_may_reach_its_server_twice_and_other_servers_are_free(lingua
     LabelStudioConnection(name="huayu-ls", url="http://127.0.0.1:8081", vendor=VendorFactory()).full_clean()
 
 
+def test_an_inactive_connection_still_holds_its_server(lingua_server):
+    # Its vendor's annotators keep their accounts on the server, and can read whatever lands there.
+    LabelStudioConnection.objects.filter(pk=lingua_server.pk).update(is_active=False)
+    rival = LabelStudioConnection(name="huayu-ls", url="http://127.0.0.1:8080", vendor=VendorFactory())
+
+    with pytest.raises(ValidationError, match="lingua-ls"):
+        rival.full_clean()
+
+
 def test_an_enterprise_connection_cannot_serve_any_vendor_from_a_community_server(lingua_server):
     enterprise = LabelStudioConnection(name="shared", url="http://127.0.0.1:8080", edition="enterprise")
 
