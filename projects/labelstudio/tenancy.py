@@ -5,8 +5,9 @@ Two connections reach one server when their URLs normalise to one address
 (projects/models/server_addresses.py) or when the server says it is the same one: its
 organization (always id 1, "Label Studio", in Community) was created at one instant, which
 no other server shares. /api/version does not help: its commit is the checkout the server
-was started from. The check runs when a connection is saved (address), when it is checked
-and at every push (address and identity), and the report lists what is already shared.
+was started from. The check runs when a connection is saved (address; identity too when
+the server answers at once), when it is checked and at every push (address and identity),
+and the report lists what is already shared.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from dataclasses import dataclass, field
 from projects.errors import Refusal
 from projects.labelstudio.client import LabelStudioClient, LabelStudioError, LabelStudioNotFound, LabelStudioRejected
 from projects.models import Batch, LabelStudioConnection
+from projects.models.server_addresses import server_address
 
 logger = logging.getLogger(__name__)
 
@@ -49,6 +51,32 @@ def read_server_identity(connection: LabelStudioConnection, client: LabelStudioC
             )  # fmt: skip
         connection.server_identity = identity
         connection.save(update_fields=["server_identity"])
+    return identity
+
+
+# Saving a connection waits this long at most for its server to say who it is.
+SAVE_CHECK_TIMEOUT = 5.0
+
+
+def refuse_shared_server(connection: LabelStudioConnection, *, token: str = "") -> str:
+    """Before a connection is saved: ask its server who it is, once and quickly, and refuse a shared one.
+
+    Returns the identity read, recorded on the (unsaved) connection, or "" when the server
+    cannot be asked now (no token yet, down, slow): the check at push asks again.
+    """
+    token = token or connection.get_token()
+    if not token or not connection.url:
+        return ""
+    client = LabelStudioClient(url=connection.url, token=token, timeout=SAVE_CHECK_TIMEOUT, retries=0)
+    try:
+        identity = server_identity(client)
+    except LabelStudioError:
+        return ""
+    connection.server_identity = identity
+    connection.server_address = server_address(connection.url)  # the identity belongs to this address
+    rivals = connection.rivals_on_server()
+    if rivals:
+        raise TenancyRefused(connection.tenancy_message(rivals[0]))
     return identity
 
 

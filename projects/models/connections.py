@@ -81,7 +81,6 @@ class LabelStudioConnection(models.Model):
         super().clean()
         if not self.url:
             return
-        self.server_address = server_address(self.url)
         rivals = self.rivals_on_server(by_identity=False)
         if rivals:
             raise ValidationError({"url": self.tenancy_message(rivals[0])})
@@ -108,7 +107,7 @@ class LabelStudioConnection(models.Model):
 
         Inactive connections count: their vendor's users keep their accounts on the server.
         """
-        same_server = models.Q(server_address=self.server_address or server_address(self.url))
+        same_server = models.Q(server_address=server_address(self.url))
         if by_identity and self.server_identity:
             same_server |= models.Q(server_identity=self.server_identity)
         others = LabelStudioConnection.objects.filter(same_server).select_related("vendor").order_by("name")
@@ -120,7 +119,7 @@ class LabelStudioConnection(models.Model):
         how = (
             f"the same server (it says so: {self.server_identity})"
             if self.server_identity and rival.server_identity == self.server_identity
-            else f"Label Studio at {rival.server_address}"
+            else f"Label Studio at {server_address(self.url)}"
         )
         return (
             f"The connection {rival.name!r} already uses {how} for {rival.serves}; this connection would use it "

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import html
 import socket
 import threading
 from collections.abc import Iterator
@@ -11,6 +12,7 @@ import httpx
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.urls import reverse
 
 from projects.labelstudio.client import LabelStudioClient
 from projects.labelstudio.connections import check_connection
@@ -133,3 +135,36 @@ def test_a_duplicate_connection_saved_before_the_rule_cannot_push(vendor_connect
     with pytest.raises(TenancyRefused, match=rf"{vendor_connection.name!r} already uses"):
         push_batch(batch=batch)
     assert not LabelStudioProject.objects.filter(batch=batch).exists()
+
+
+def test_saving_a_rival_connection_to_the_same_server_at_another_address_is_refused(
+    admin_client, vendor_connection, second_address
+):
+    check_connection(vendor_connection)  # the server said who it is
+    huayu = VendorFactory(name="Huayu Data", slug="huayu")
+    form = {"name": "huayu-ls", "url": second_address, "edition": "community", "vendor": huayu.pk, "region": "",
+            "token_env_var": TOKEN_ENV_VAR, "api_token": "", "is_active": "on"}  # fmt: skip
+
+    page = admin_client.post(reverse("admin:projects_labelstudioconnection_add"), form)
+
+    assert page.status_code == 200
+    assert f"{vendor_connection.name!r} already uses the same server" in html.unescape(page.content.decode())
+    with pytest.raises(CommandError, match=f"{vendor_connection.name!r} already uses the same server"):
+        call_command("connect_labelstudio", "huayu-ls", "--url", second_address, "--vendor", "huayu",
+                     "--token-env-var", TOKEN_ENV_VAR)  # fmt: skip
+    assert not LabelStudioConnection.objects.filter(name="huayu-ls").exists()
+
+
+def test_the_vendors_own_second_address_is_saved_with_the_identity_it_read(
+    admin_client, vendor_connection, second_address
+):
+    check_connection(vendor_connection)
+    form = {"name": "lingua-ls-proxy", "url": second_address, "edition": "community",
+            "vendor": vendor_connection.vendor_id, "region": "", "token_env_var": TOKEN_ENV_VAR, "api_token": "",
+            "is_active": "on"}  # fmt: skip
+
+    assert admin_client.post(reverse("admin:projects_labelstudioconnection_add"), form).status_code == 302
+
+    vendor_connection.refresh_from_db()
+    saved = LabelStudioConnection.objects.get(name="lingua-ls-proxy")
+    assert saved.server_identity == vendor_connection.server_identity != ""

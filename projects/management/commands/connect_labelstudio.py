@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import CommandError
 
 from projects.labelstudio.connections import check_connection
+from projects.labelstudio.tenancy import refuse_shared_server
 from projects.management.base import AnnotateCommand
 from projects.models import LabelStudioConnection, Vendor
 
@@ -40,6 +41,7 @@ class Command(AnnotateCommand):
             connection.full_clean()  # a server another vendor's connection uses is refused here
         except ValidationError as error:
             raise CommandError(" ".join(error.messages)) from None
+        refuse_shared_server(connection)  # the same server behind another address, if it answers at once
         connection.save()
         self.stdout.write(f"{'Added' if created else 'Updated'} connection {connection}.")
         summary = check_connection(connection)
