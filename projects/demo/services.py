@@ -18,6 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from projects.access.roles import ANNOTATOR, PROJECT_MANAGER, QA_REVIEWER, VENDOR_MANAGER, ensure_roles
+from projects.demo import DEMO
 from projects.demo.conversations import Conversation, generate_conversations
 from projects.demo.simulation import model_prediction
 from projects.ingest.services import import_tasks
@@ -188,7 +189,7 @@ def build_demo(*, seed: int = 7, tasks_per_batch: int = 60, reset: bool = False)
                     "\n".join(_task_line(item, rng.random() < gold_rate, config, rng) for item in conversations) + "\n",
                     encoding="utf-8",
                 )
-                import_tasks(project=project, path=path, file_name=path.name, batch=batch)
+                import_tasks(project=project, path=path, file_name=path.name, batch=batch, actor=DEMO)
         _ensure_rates_and_sla_policy(project)
         save_answer_key(everything)
     return DemoResult(project=project, created=True, password=password, logins=logins)

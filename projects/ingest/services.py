@@ -12,6 +12,7 @@ from typing import IO
 from django.conf import settings
 from django.db import IntegrityError, transaction
 
+from projects.audit import Actor, records_actor
 from projects.ingest.errors import ImportRefused, RowError
 from projects.ingest.external_ids import ExternalIdIndex
 from projects.ingest.readers import LineDecoder, UnreadableFile, detect_format, read_records
@@ -46,13 +47,14 @@ class _CheckedFile:
     redaction: RedactionReport = field(default_factory=RedactionReport)
 
 
+@records_actor
 def import_tasks(
     *,
     project: LabelingProject,
     path: str | Path,
     file_name: str | None = None,
     batch: Batch | None = None,
-    user=None,
+    actor: Actor,
     progress: ProgressCallback | None = None,
 ) -> ImportResult:
     """Import every task of a CSV, JSONL or Label Studio JSON file, or none.
@@ -102,7 +104,7 @@ def import_tasks(
             with transaction.atomic():
                 task_import = TaskImport.objects.create(
                     project=project, file_name=file_name[:255], file_format=file_format,
-                    encoding=checked.encoding, task_count=checked.task_count, created_by=user,
+                    encoding=checked.encoding, task_count=checked.task_count, created_by=actor.user,
                     redaction_report=redaction_report,
                 )  # fmt: skip
                 write_spooled_tasks(

@@ -22,6 +22,7 @@ from django.db.models import Case, Exists, JSONField, OuterRef, Q, Value, When
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
+from projects.audit import Actor, records_actor
 from projects.errors import OutsideFailure
 from projects.labeling.batch_status import advance_batch_status, batches_of_tasks
 from projects.labeling.staleness import mark_tasks_stale
@@ -63,8 +64,13 @@ class PullCounts:
             setattr(self, name, getattr(self, name) + getattr(other, name))
 
 
+@records_actor
 def pull_annotations(
-    *, label_studio_project: LabelStudioProject, full: bool = False, progress: ProgressCallback | None = None
+    *,
+    label_studio_project: LabelStudioProject,
+    actor: Actor,
+    full: bool = False,
+    progress: ProgressCallback | None = None,
 ) -> SyncRun:
     """Bring the project's annotations in line with Label Studio and record the run.
 

@@ -18,6 +18,7 @@ import numpy as np
 from django.db import connection, connections
 from django.utils import timezone
 
+from projects.audit import Actor, records_actor
 from projects.models import Batch, LabelingProject, QASample
 from projects.quality.batch_agreement import BatchAgreement, agreement_from_labels
 from projects.quality.consensus.build import BatchAggregation, batch_consensus
@@ -34,7 +35,7 @@ from projects.quality.sampling.qa_sample import (
 )
 
 if TYPE_CHECKING:
-    from django.contrib.auth.models import AbstractBaseUser
+    pass
 
 T = TypeVar("T")
 
@@ -116,12 +117,13 @@ def _timed(job: Callable[..., T], *arguments: object) -> tuple[T, float]:
     return result, time.perf_counter() - started
 
 
+@records_actor
 def run_quality(
     *,
     project: LabelingProject,
+    actor: Actor,
     seed: int = 0,
     resamples: int = 500,
-    user: AbstractBaseUser | None = None,
     progress: Callable[[BatchQuality], None] | None = None,
 ) -> ProjectQuality:
     """The project's quality pass: gold scores, then per batch agreement, stored consensus and a QA sample.
@@ -200,7 +202,7 @@ def run_quality(
                     )
             # Stored outside the step: the store's own time is added when it is done, wherever it ran.
             if plan is not None:
-                stored = writer.submit(_timed, store_qa_sample, batch, seed, user, settings, plan)
+                stored = writer.submit(_timed, store_qa_sample, batch, seed, actor.user, settings, plan)
             else:
                 stored = _AtOnce().submit(_timed, lambda drawn=sample: drawn)
             pending.append((batch, len(labels), agreement, aggregation, write, stored))

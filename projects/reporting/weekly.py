@@ -17,6 +17,7 @@ from django.utils import timezone
 from projects.errors import InputRefused
 from projects.models import LabelingProject, Review, SlaEvent, SlaState, SlaStatus
 from projects.reporting.charts import bar_chart, progress_charts
+from projects.reporting.costs import CostFigures, MixedCurrencies, vendor_costs
 from projects.reporting.dashboard import (
     Progress,
     VendorQuality,
@@ -29,7 +30,6 @@ from projects.reporting.dashboard import (
     within_days,
 )
 from projects.reporting.tallies import refresh_stale_tallies
-from projects.sla import queries
 
 WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
 RISK_STATES = (SlaState.ESCALATED, SlaState.BREACHED, SlaState.AT_RISK)
@@ -53,7 +53,7 @@ class WeeklyReport:
     quality: list[VendorQuality]
     events: list[SlaEvent]
     error_categories: list[tuple[str, int]]
-    costs: list[queries.CostFigures]
+    costs: list[CostFigures]
     cost_error: str | None
     risks: list[SlaStatus]
 
@@ -108,8 +108,8 @@ def weekly_report(*, project: LabelingProject, week: str) -> WeeklyReport:
     )
     cost_error = None
     try:
-        costs = queries.vendor_costs(project=project, start=start, end=end)
-    except queries.MixedCurrencies as error:
+        costs = vendor_costs(project=project, start=start, end=end)
+    except MixedCurrencies as error:
         costs, cost_error = [], str(error)
     return WeeklyReport(
         project=project,

@@ -5,8 +5,8 @@ from __future__ import annotations
 from django.db.models import QuerySet
 
 from projects.access.scoping import visible
-from projects.labeling.queries import batches_with_counts
 from projects.models import Annotator, Batch, LabelStudioProject, Review
+from projects.reporting.list_counts import batches_with_counts
 
 
 def portal_batches(user) -> QuerySet[Batch]:
