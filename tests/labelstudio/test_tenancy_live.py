@@ -19,6 +19,7 @@ from projects.labelstudio.connections import check_connection
 from projects.labelstudio.push import label_studio_title, push_batch
 from projects.labelstudio.tenancy import TenancyRefused
 from projects.models import AnnotatorAccount, LabelStudioConnection, LabelStudioProject
+from tests.actors import SYSTEM
 from tests.conftest import TOKEN_ENV_VAR
 from tests.factories import AnnotatorFactory, VendorFactory
 from tests.labelstudio.helpers import make_batch
@@ -82,7 +83,7 @@ def test_a_rival_vendors_push_to_the_same_server_at_another_address_is_refused_a
 ):
     lingua = vendor_connection.vendor
     own_batch = make_batch(vendor_connection, tasks=2)
-    push_batch(batch=own_batch)
+    push_batch(batch=own_batch, actor=SYSTEM)
     lingua_annotator = AnnotatorAccount.objects.filter(connection=vendor_connection).first()
     label_studio_server.set_password(lingua_annotator.email, PASSWORD)
     session = annotator_session(label_studio_server.url, lingua_annotator.email)
@@ -101,7 +102,7 @@ def test_a_rival_vendors_push_to_the_same_server_at_another_address_is_refused_a
     seen_before = visible_titles(session)
 
     with pytest.raises(TenancyRefused) as refused:
-        push_batch(batch=rival_batch)
+        push_batch(batch=rival_batch, actor=SYSTEM)
 
     message = str(refused.value)
     assert f"for vendor {lingua}" in message and "for vendor Huayu Data" in message
@@ -125,7 +126,7 @@ def test_a_rival_vendors_push_to_the_same_server_at_another_address_is_refused_a
 
 
 def test_a_duplicate_connection_saved_before_the_rule_cannot_push(vendor_connection, label_studio_server):
-    push_batch(batch=make_batch(vendor_connection, tasks=1))
+    push_batch(batch=make_batch(vendor_connection, tasks=1), actor=SYSTEM)
     duplicate = LabelStudioConnection.objects.create(
         name="rival-ls", url=label_studio_server.url.replace("127.0.0.1", "localhost") + "/",
         vendor=VendorFactory(name="Rival Labeling Co"), token_env_var=TOKEN_ENV_VAR,
@@ -133,7 +134,7 @@ def test_a_duplicate_connection_saved_before_the_rule_cannot_push(vendor_connect
     batch = make_batch(duplicate, tasks=2)
 
     with pytest.raises(TenancyRefused, match=rf"{vendor_connection.name!r} already uses"):
-        push_batch(batch=batch)
+        push_batch(batch=batch, actor=SYSTEM)
     assert not LabelStudioProject.objects.filter(batch=batch).exists()
 
 
