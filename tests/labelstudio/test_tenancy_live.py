@@ -92,7 +92,7 @@ def test_a_rival_vendors_push_to_the_same_server_at_another_address_is_refused_a
     huayu = VendorFactory(name="Huayu Data")
     AnnotatorFactory(vendor=huayu)
     rival = LabelStudioConnection(name="huayu-ls", url=second_address, vendor=huayu, token_env_var=TOKEN_ENV_VAR)
-    rival.full_clean()  # the address alone cannot tell: the server's identity will
+    rival.full_clean()  # its address alone cannot tell; saved as if the server had not answered the admin
     rival.save()
     rival_batch = make_batch(rival, tasks=3)
     admin = LabelStudioClient.for_connection(vendor_connection)
