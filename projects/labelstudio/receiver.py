@@ -11,7 +11,7 @@ import json
 from django.utils import timezone
 
 from projects.audit import Actor, records_actor
-from projects.labelstudio.pull import apply_deleted_annotations, apply_label_studio_tasks
+from projects.labelstudio.upsert import apply_deleted_annotations, apply_label_studio_tasks
 from projects.labelstudio.webhooks import ACTIONS, secret_matches
 from projects.models import LabelStudioConnection, LabelStudioProject, WebhookEvent
 
