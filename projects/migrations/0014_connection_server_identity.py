@@ -11,7 +11,7 @@ def fill_server_addresses(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("projects", "0011_consensus_task_index"),
+        ("projects", "0013_default_error_categories"),
     ]
 
     operations = [
