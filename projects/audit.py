@@ -77,8 +77,11 @@ def register_audited_models() -> None:
     auditlog.register(SlaPolicy)
     auditlog.register(VendorRate)
     auditlog.register(SlaEvent, include_fields=["acknowledged_by", "acknowledged_at", "acknowledgement_comment"])
-    # The token never enters the log, not even encrypted.
-    auditlog.register(LabelStudioConnection, exclude_fields=["encrypted_token", "last_checked_at", "last_check_error"])
+    # The token never enters the log, not even encrypted; what annotate reads from the server is no one's change.
+    auditlog.register(
+        LabelStudioConnection,
+        exclude_fields=["encrypted_token", "last_checked_at", "last_check_error", "server_address", "server_identity"],
+    )
     # Role changes are group membership changes.
     auditlog.register(
         get_user_model(),

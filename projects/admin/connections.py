@@ -5,7 +5,9 @@ from django.contrib import admin, messages
 from django.utils.html import format_html
 
 from projects.labelstudio.connections import check_connection
+from projects.labelstudio.tenancy import TenancyRefused, find_shared_servers, refuse_shared_server
 from projects.models import LabelStudioConnection
+from projects.models.server_addresses import server_address
 
 
 class LabelStudioConnectionForm(forms.ModelForm):
@@ -18,14 +20,41 @@ class LabelStudioConnectionForm(forms.ModelForm):
         help_text="Stored encrypted; leave empty to keep the current one. Prefer naming an environment variable.",
     )
 
+    server_identity = ""  # what the server said when the form was checked, if it answered
+
     class Meta:
         model = LabelStudioConnection
         fields = ["name", "url", "edition", "vendor", "region", "token_env_var", "api_token", "is_active"]
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        if self.errors or not cleaned.get("url"):
+            return cleaned
+        # The address is checked by the model; here the server is asked who it is, in case
+        # another vendor's connection reaches it by another address.
+        candidate = LabelStudioConnection(
+            pk=self.instance.pk,
+            url=cleaned["url"],
+            edition=cleaned.get("edition"),
+            vendor=cleaned.get("vendor"),
+            token_env_var=cleaned.get("token_env_var", ""),
+            encrypted_token=self.instance.encrypted_token,
+        )
+        if candidate.rivals_on_server(by_identity=False):
+            return cleaned  # the model refuses it by its address
+        try:
+            self.server_identity = refuse_shared_server(candidate, token=cleaned.get("api_token", ""))
+        except TenancyRefused as refusal:
+            self.add_error("url", str(refusal))
+        return cleaned
 
     def save(self, commit: bool = True) -> LabelStudioConnection:
         connection = super().save(commit=False)
         if self.cleaned_data.get("api_token"):
             connection.set_token(self.cleaned_data["api_token"])
+        if self.server_identity:
+            connection.server_identity = self.server_identity
+            connection.server_address = server_address(connection.url)
         if commit:
             connection.save()
         return connection
@@ -39,6 +68,13 @@ class LabelStudioConnectionAdmin(admin.ModelAdmin):
     list_select_related = ["vendor"]
     readonly_fields = ["last_checked_at", "last_check_error"]
     actions = ["check_now"]
+
+    def changelist_view(self, request, extra_context=None):
+        # From what is recorded (no server is called to render a page); checks and pushes record identities.
+        if request.method == "GET":
+            for shared in find_shared_servers(online=False).shared:
+                messages.error(request, shared.describe())
+        return super().changelist_view(request, extra_context)
 
     @admin.display(description="health", ordering="last_checked_at")
     def health(self, connection: LabelStudioConnection) -> str:

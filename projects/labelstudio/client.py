@@ -160,6 +160,23 @@ class LabelStudioClient:
     def whoami(self) -> dict:
         return self.request("GET", "api/current-user/whoami", what="check the token")
 
+    def organization(self) -> dict:
+        """The token's organization: {"id", "title", "created_at"}, and never its invite token.
+
+        Read from the list, which carries no invite secret (the detail view does), with the
+        detail, stripped, as a fallback.
+        """
+        organization_id = self.whoami().get("active_organization")
+        listed = self.request("GET", "api/organizations/", what="read its organization")
+        if isinstance(listed, dict):  # a paginated answer
+            listed = listed.get("results", [])
+        found = next((item for item in listed or [] if item.get("id") == organization_id), None)
+        if found is None:
+            found = self.request(
+                "GET", f"api/organizations/{organization_id}", what=f"read organization {organization_id}"
+            )
+        return {key: found.get(key) for key in ("id", "title", "created_at")}
+
     # -- projects ----------------------------------------------------------------------------------
 
     def create_project(

@@ -4,13 +4,9 @@ from __future__ import annotations
 
 from django.utils import timezone
 
-from projects.errors import Refusal
 from projects.labelstudio.client import LabelStudioClient, LabelStudioError
+from projects.labelstudio.tenancy import TenancyRefused, read_server_identity
 from projects.models import Batch, LabelStudioConnection
-
-
-class TenancyRefused(Refusal):
-    """The push would put one vendor's work on a server another vendor can read."""
 
 
 def connection_for_batch(batch: Batch) -> LabelStudioConnection:
@@ -34,24 +30,24 @@ def connection_for_batch(batch: Batch) -> LabelStudioConnection:
     )
 
 
-def check_tenancy(connection: LabelStudioConnection, batch: Batch) -> None:
-    """Refuse to put a vendor's batch on a Community server that serves another vendor."""
-    if connection.edition == LabelStudioConnection.Edition.COMMUNITY and connection.vendor_id != batch.vendor_id:
-        raise TenancyRefused(
-            f"Label Studio at {connection.url} is a Community server serving {connection.vendor}; batch {batch} "
-            f"belongs to {batch.vendor}. Community has no roles, so {connection.vendor}'s annotators could read "
-            "it. Push it to a server of its own vendor, or to an Enterprise server."
-        )
-
-
 def check_connection(connection: LabelStudioConnection) -> str:
-    """Ask the server who we are; record and return a one-line verdict."""
+    """Ask the server who we are and who it is; record and return a one-line verdict.
+
+    A server that another vendor's connection reaches too fails the check (pushes to it are refused).
+    """
     try:
         client = LabelStudioClient.for_connection(connection)
         version = client.version()
         user = client.whoami()
-        verdict = ""
-        summary = f"OK: Label Studio {version.get('release', '?')} at {connection.url}, token of {user.get('email')}"
+        read_server_identity(connection, client)
+        rivals = connection.rivals_on_server()
+        if rivals:
+            verdict = summary = connection.tenancy_message(rivals[0])
+        else:
+            verdict = ""
+            summary = (
+                f"OK: Label Studio {version.get('release', '?')} at {connection.url}, token of {user.get('email')}"
+            )
     except LabelStudioError as error:
         verdict = summary = str(error)
     connection.last_checked_at = timezone.now()

@@ -17,7 +17,8 @@ from projects.labeling.label_config import cached_label_config, result_errors
 from projects.labeling.services import current_config_version
 from projects.labelstudio.accounts import ensure_annotator_accounts
 from projects.labelstudio.client import LabelStudioClient, LabelStudioError, LabelStudioUnavailable
-from projects.labelstudio.connections import check_tenancy, connection_for_batch
+from projects.labelstudio.connections import connection_for_batch
+from projects.labelstudio.tenancy import check_tenancy
 from projects.labelstudio.webhooks import ensure_webhook
 from projects.models import Batch, LabelStudioConnection, LabelStudioProject, PushedTask, Task
 
@@ -59,11 +60,11 @@ def push_batch(
     that reached Label Studio before the failure are found by their annotate id.
     """
     connection = connection or connection_for_batch(batch)
-    check_tenancy(connection, batch)
     project = batch.project
     _check_predictions(batch)
-    gold = mix_gold(batch=batch)  # before anything reaches Label Studio: gold goes out like any other task
     client = LabelStudioClient.for_connection(connection)
+    check_tenancy(connection, batch, client=client)  # before anything is created there
+    gold = mix_gold(batch=batch)  # before anything reaches Label Studio: gold goes out like any other task
     config_version = current_config_version(project)
     label_studio_project = _ensure_project(client, batch, connection, config_version)
     ensure_webhook(client, label_studio_project)

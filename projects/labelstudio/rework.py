@@ -25,6 +25,7 @@ from django.db.models import Max
 from projects.errors import InputRefused
 from projects.labelstudio.client import LabelStudioClient
 from projects.labelstudio.push import label_studio_title
+from projects.labelstudio.tenancy import check_tenancy
 from projects.labelstudio.webhooks import ensure_webhook
 from projects.models import LabelStudioProject, ProjectConfigVersion
 
@@ -87,6 +88,7 @@ def ensure_rework_project(labeling_project: LabelStudioProject) -> LabelStudioPr
         batch=labeling_project.batch, connection=labeling_project.connection, kind=LabelStudioProject.Kind.REWORK
     ).first()
     client = LabelStudioClient.for_connection(labeling_project.connection)
+    check_tenancy(labeling_project.connection, labeling_project.batch, client=client)
     if existing:
         client.get_project(existing.label_studio_id)  # a clear error if someone deleted it
         ensure_webhook(client, existing)

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import os
 
+from django.core.exceptions import ValidationError
 from django.db import models
 
+from projects.models.server_addresses import server_address
 from projects.models.workforce import Annotator, Vendor
 from projects.secrets import decrypt, encrypt
 
@@ -38,6 +40,16 @@ class LabelStudioConnection(models.Model):
         blank=True, help_text="Where this server reaches annotate's webhook receiver; empty: no webhooks, pull only."
     )
     is_active = models.BooleanField(default=True)
+    server_address = models.CharField(
+        max_length=300, editable=False, db_index=True, help_text="The URL normalised: one spelling per server."
+    )
+    server_identity = models.CharField(
+        max_length=200,
+        blank=True,
+        editable=False,
+        db_index=True,
+        help_text="What the server says it is (its organization's creation time), read at each check and push.",
+    )
     last_checked_at = models.DateTimeField(null=True, blank=True)
     last_check_error = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -54,6 +66,66 @@ class LabelStudioConnection(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.url})"
+
+    def save(self, *args, **kwargs) -> None:
+        address = server_address(self.url)
+        if address != self.server_address:
+            if self.server_address:
+                self.server_identity = ""  # another URL may reach another server: read it again
+            self.server_address = address
+            if kwargs.get("update_fields") is not None:
+                kwargs["update_fields"] = {*kwargs["update_fields"], "server_address", "server_identity"}
+        super().save(*args, **kwargs)
+
+    def clean(self) -> None:
+        super().clean()
+        if not self.url:
+            return
+        rivals = self.rivals_on_server(by_identity=False)
+        if rivals:
+            raise ValidationError({"url": self.tenancy_message(rivals[0])})
+
+    @property
+    def serves(self) -> str:
+        """Whom the connection serves, in words."""
+        if self.vendor_id:
+            return f"vendor {self.vendor}"
+        return "any vendor (Enterprise)"
+
+    def conflicts_with(self, other: LabelStudioConnection) -> bool:
+        """Whether the two, if on one server, would let one vendor's users read another vendor's work.
+
+        Only Enterprise has roles; a Community server shared by two vendors (or by one vendor
+        and a connection that serves any) exposes every project to every user on it.
+        """
+        if self.edition == self.Edition.ENTERPRISE and other.edition == self.Edition.ENTERPRISE:
+            return False
+        return self.vendor_id is None or self.vendor_id != other.vendor_id
+
+    def rivals_on_server(self, *, by_identity: bool = True) -> list[LabelStudioConnection]:
+        """Other connections on this server (same address, or same identity when read) that conflict with it.
+
+        Inactive connections count: their vendor's users keep their accounts on the server.
+        """
+        same_server = models.Q(server_address=server_address(self.url))
+        if by_identity and self.server_identity:
+            same_server |= models.Q(server_identity=self.server_identity)
+        others = LabelStudioConnection.objects.filter(same_server).select_related("vendor").order_by("name")
+        if self.pk:
+            others = others.exclude(pk=self.pk)
+        return [other for other in others if self.conflicts_with(other)]
+
+    def tenancy_message(self, rival: LabelStudioConnection) -> str:
+        how = (
+            f"the same server (it says so: {self.server_identity})"
+            if self.server_identity and rival.server_identity == self.server_identity
+            else f"Label Studio at {server_address(self.url)}"
+        )
+        return (
+            f"The connection {rival.name!r} already uses {how} for {rival.serves}; this connection would use it "
+            f"for {self.serves}. A Community server serves one vendor only: every user on it can read every "
+            "project. Give each vendor a server of its own (only an Enterprise server, with its roles, serves several)."
+        )
 
     def set_token(self, token: str) -> None:
         self.encrypted_token = encrypt(token) if token else ""

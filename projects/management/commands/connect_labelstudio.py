@@ -1,9 +1,11 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.management.base import CommandError
 
 from projects.labelstudio.connections import check_connection
+from projects.labelstudio.tenancy import refuse_shared_server
 from projects.management.base import AnnotateCommand
 from projects.models import LabelStudioConnection, Vendor
 
@@ -29,15 +31,18 @@ class Command(AnnotateCommand):
                 raise CommandError(f"No vendor with slug {vendor!r}.")
         elif not enterprise:
             raise CommandError("A Community server serves exactly one vendor: give --vendor SLUG (or --enterprise).")
-        connection, created = LabelStudioConnection.objects.update_or_create(
-            name=name,
-            defaults={
-                "url": url,
-                "vendor": serving,
-                "token_env_var": token_env_var,
-                "edition": LabelStudioConnection.Edition.ENTERPRISE if enterprise else "community",
-            },
-        )
+        connection = LabelStudioConnection.objects.filter(name=name).first() or LabelStudioConnection(name=name)
+        created = connection.pk is None
+        connection.url = url
+        connection.vendor = serving
+        connection.token_env_var = token_env_var
+        connection.edition = LabelStudioConnection.Edition.ENTERPRISE if enterprise else "community"
+        try:
+            connection.full_clean()  # a server another vendor's connection uses is refused here
+        except ValidationError as error:
+            raise CommandError(" ".join(error.messages)) from None
+        refuse_shared_server(connection)  # the same server behind another address, if it answers at once
+        connection.save()
         self.stdout.write(f"{'Added' if created else 'Updated'} connection {connection}.")
         summary = check_connection(connection)
         if connection.last_check_error:
