@@ -11,7 +11,6 @@ additional data names the actor and the interface it came through,
 from __future__ import annotations
 
 import contextlib
-import contextvars
 import getpass
 import itertools
 from collections.abc import Callable, Iterator
@@ -20,7 +19,7 @@ from functools import partial, wraps
 from typing import TYPE_CHECKING, TypeVar
 
 from auditlog import get_logentry_model
-from auditlog.context import _set_extra_data, auditlog_value, set_actor
+from auditlog.context import _set_extra_data, auditlog_value
 from auditlog.registry import auditlog
 from django.contrib.auth import get_user_model
 from django.db.models.signals import pre_save
@@ -28,7 +27,6 @@ from django.db.models.signals import pre_save
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser
 
-T = TypeVar("T")
 F = TypeVar("F", bound=Callable)
 
 
@@ -189,22 +187,3 @@ def attribute_changes_to(user) -> None:
         return
     if context.get("actor") is None and user.is_authenticated:
         context["actor"] = user
-
-
-def audited(user: AbstractBaseUser | None, work: Callable[[], T]) -> T:
-    """Run `work` with `user` as the audit log's actor, inside a request or not (a command, a Celery task).
-
-    In a copied context, so the actor does not outlive the call; a request's address is kept.
-    """
-    try:
-        request_context = auditlog_value.get()
-    except LookupError:
-        request_context = {}
-
-    def with_actor() -> T:
-        with set_actor(
-            user, remote_addr=request_context.get("remote_addr"), remote_port=request_context.get("remote_port")
-        ):
-            return work()
-
-    return contextvars.copy_context().run(with_actor)

@@ -72,23 +72,8 @@ def record_review(
     reviewer is the actor's person: annotate itself reviews nothing.
     """
     reviewer = _person(actor, ReviewRefused, "review an annotation")
-    project = annotation.task.project
-    if annotation.annotator_id and annotation.annotator.user_id == reviewer.pk:
-        raise ReviewRefused("Reviewers cannot review their own annotations.")
-    if error_category is not None and (error_category.project_id != project.pk or not error_category.active):
-        raise ReviewRefused(f'"{error_category}" is not an active error category of {project}.')
-    if verdict == Review.Verdict.CORRECT and corrected_result is not None:
-        problems = result_errors(cached_label_config(project.label_config), corrected_result)
-        if problems:
-            raise ReviewRefused("The corrected label does not fit the label config: " + "; ".join(problems))
-    if sample_item is None:
-        sample_item = (
-            QASampleItem.objects.filter(annotation=annotation, status=QASampleItem.Status.PENDING)
-            .order_by("-sample__drawn_at", "-id")
-            .first()
-        )
-    elif sample_item.annotation_id != annotation.pk:
-        raise ReviewRefused("The QA sample item is about another annotation.")
+    _check_review(annotation, reviewer, verdict, error_category, corrected_result)
+    sample_item = _sample_item_of(annotation, sample_item)
     review = Review(
         annotation=annotation,
         sample_item=sample_item,
@@ -106,15 +91,44 @@ def record_review(
             " ".join(message for messages in error.message_dict.values() for message in messages)
         ) from error
 
-    def store() -> Review:
-        with transaction.atomic():
-            review.save()
-            if sample_item is not None and sample_item.status != QASampleItem.Status.REVIEWED:
-                sample_item.status = QASampleItem.Status.REVIEWED
-                sample_item.save(update_fields=["status"])
-        return review
+    with transaction.atomic():
+        review.save()
+        if sample_item is not None and sample_item.status != QASampleItem.Status.REVIEWED:
+            sample_item.status = QASampleItem.Status.REVIEWED
+            sample_item.save(update_fields=["status"])
+    return review
 
-    return store()
+
+def _check_review(
+    annotation: Annotation,
+    reviewer: AbstractBaseUser,
+    verdict: str,
+    error_category: ErrorCategory | None,
+    corrected_result: list[dict] | None,
+) -> None:
+    """Refuse a review of one's own annotation, a category not of the project, a correction the config rejects."""
+    project = annotation.task.project
+    if annotation.annotator_id and annotation.annotator.user_id == reviewer.pk:
+        raise ReviewRefused("Reviewers cannot review their own annotations.")
+    if error_category is not None and (error_category.project_id != project.pk or not error_category.active):
+        raise ReviewRefused(f'"{error_category}" is not an active error category of {project}.')
+    if verdict == Review.Verdict.CORRECT and corrected_result is not None:
+        problems = result_errors(cached_label_config(project.label_config), corrected_result)
+        if problems:
+            raise ReviewRefused("The corrected label does not fit the label config: " + "; ".join(problems))
+
+
+def _sample_item_of(annotation: Annotation, sample_item: QASampleItem | None) -> QASampleItem | None:
+    """The QA sample item the review answers: the one named, else the annotation's latest pending one."""
+    if sample_item is None:
+        return (
+            QASampleItem.objects.filter(annotation=annotation, status=QASampleItem.Status.PENDING)
+            .order_by("-sample__drawn_at", "-id")
+            .first()
+        )
+    if sample_item.annotation_id != annotation.pk:
+        raise ReviewRefused("The QA sample item is about another annotation.")
+    return sample_item
 
 
 @records_actor
@@ -136,6 +150,40 @@ def adjudicate(
     The adjudicator is the actor's person.
     """
     adjudicator = _person(actor, AdjudicationRefused, "settle a label")
+    stored_label = _allowed_label(task, control_name, label)
+    current = current_adjudication(task=task, control_name=control_name)
+    _check_revision(task, control_name, current, revises, stored_label, comment)
+
+    try:
+        with transaction.atomic():
+            adjudication = Adjudication(
+                task=task,
+                control_name=control_name,
+                label=stored_label,
+                adjudicator=adjudicator,
+                comment=comment,
+                revises=current,
+            )
+            adjudication.save()
+            ItemConsensus.objects.update_or_create(
+                task=task,
+                control_name=control_name,
+                defaults={
+                    "method": ItemConsensus.Method.ADJUDICATION,
+                    "label": stored_label,
+                    "confidence": 1.0,
+                    "needs_adjudication": False,
+                },
+            )
+    except IntegrityError as error:  # another adjudication of the item was stored meanwhile
+        raise AdjudicationRefused(
+            f"{control_name} of {task.external_id} was adjudicated by someone else meanwhile: look again."
+        ) from error
+    return adjudication
+
+
+def _allowed_label(task: Task, control_name: str, label: object) -> object:
+    """The label as stored (a choice, sorted choices, a rating), refused unless the control allows it."""
     control = project_controls(task.project).get(control_name)
     if control is None or control.kind not in AGGREGATED_TYPES:
         raise AdjudicationRefused(f'"{control_name}" is not a choice or rating control of {task.project}.')
@@ -148,41 +196,9 @@ def adjudicate(
         isinstance(label, int | float) and not isinstance(label, bool) and 1 <= label <= control.max_rating
     ):
         raise AdjudicationRefused(f"{control_name} takes a rating from 1 to {control.max_rating}, not {label!r}.")
-    stored_label = sorted(chosen) if control.kind is LabelType.MULTIPLE_CHOICE else label
     if control.kind is LabelType.SINGLE_CHOICE:
-        stored_label = chosen[0]
-    current = current_adjudication(task=task, control_name=control_name)
-    _check_revision(task, control_name, current, revises, stored_label, comment)
-
-    def store() -> Adjudication:
-        try:
-            with transaction.atomic():
-                adjudication = Adjudication(
-                    task=task,
-                    control_name=control_name,
-                    label=stored_label,
-                    adjudicator=adjudicator,
-                    comment=comment,
-                    revises=current,
-                )
-                adjudication.save()
-                ItemConsensus.objects.update_or_create(
-                    task=task,
-                    control_name=control_name,
-                    defaults={
-                        "method": ItemConsensus.Method.ADJUDICATION,
-                        "label": stored_label,
-                        "confidence": 1.0,
-                        "needs_adjudication": False,
-                    },
-                )
-        except IntegrityError as error:  # another adjudication of the item was stored meanwhile
-            raise AdjudicationRefused(
-                f"{control_name} of {task.external_id} was adjudicated by someone else meanwhile: look again."
-            ) from error
-        return adjudication
-
-    return store()
+        return chosen[0]
+    return sorted(chosen) if control.kind is LabelType.MULTIPLE_CHOICE else label
 
 
 def _check_revision(
@@ -236,26 +252,23 @@ def decide_batch(*, batch: Batch, actor: Actor, sample: QASample | None = None) 
     aql = batch.project.acceptable_quality_level
     accepted = accepts(errors, size, float(aql))
 
-    def store() -> BatchDecision:
-        with transaction.atomic():
-            locked = Batch.objects.select_for_update().get(pk=batch.pk)
-            decision = BatchDecision.objects.create(
-                batch=locked,
-                sample=sample,
-                decided_by=user,
-                sample_size=size,
-                errors=errors,
-                error_rate=errors / size,
-                upper_bound=upper,
-                aql=aql,
-                accepted=accepted,
-            )
-            locked.status = Batch.Status.ACCEPTED if accepted else Batch.Status.REJECTED
-            locked.save(update_fields=["status"])
-            batch.status = locked.status
-        return decision
-
-    return store()
+    with transaction.atomic():
+        locked = Batch.objects.select_for_update().get(pk=batch.pk)
+        decision = BatchDecision.objects.create(
+            batch=locked,
+            sample=sample,
+            decided_by=user,
+            sample_size=size,
+            errors=errors,
+            error_rate=errors / size,
+            upper_bound=upper,
+            aql=aql,
+            accepted=accepted,
+        )
+        locked.status = Batch.Status.ACCEPTED if accepted else Batch.Status.REJECTED
+        locked.save(update_fields=["status"])
+        batch.status = locked.status
+    return decision
 
 
 def _person(actor: Actor, refusal: type[QualityRefused], what: str) -> AbstractBaseUser:
