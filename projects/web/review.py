@@ -263,7 +263,7 @@ def decide(request: HttpRequest, batch_id: int) -> HttpResponse:
     """Accept or reject the batch from its QA sample; the queue page shows the decision."""
     batch = _batch(request, batch_id)
     try:
-        decision = decide_batch(batch=batch, user=request.user)
+        decision = decide_batch(batch=batch, user=request.user, comment=request.POST.get("comment", ""))
     except DecisionRefused as error:
         messages.error(request, str(error))
     else:

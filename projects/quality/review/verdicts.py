@@ -154,12 +154,15 @@ def adjudicate(
     return audited(adjudicator, store)
 
 
-def decide_batch(*, batch: Batch, user: AbstractBaseUser, sample: QASample | None = None) -> BatchDecision:
+def decide_batch(
+    *, batch: Batch, user: AbstractBaseUser, sample: QASample | None = None, comment: str = ""
+) -> BatchDecision:
     """Accept or reject the batch from its QA sample's verdicts; atomic, a new decision on every call.
 
     Errors are items whose latest review rejected or corrected them. The batch is accepted when the
     Wilson 95% upper bound of the error rate is below the project's acceptable quality level, and its
-    status becomes accepted or rejected. Refused while the sample has unreviewed items.
+    status becomes accepted or rejected. Refused while the sample has unreviewed items. The comment
+    is for the vendor, who reads it in the portal.
     """
     sample = sample or QASample.objects.filter(batch=batch).order_by("-drawn_at", "-id").first()
     if sample is None or sample.batch_id != batch.pk:
@@ -196,6 +199,7 @@ def decide_batch(*, batch: Batch, user: AbstractBaseUser, sample: QASample | Non
                 upper_bound=upper,
                 aql=aql,
                 accepted=accepted,
+                comment=comment.strip(),
             )
             locked.status = Batch.Status.ACCEPTED if accepted else Batch.Status.REJECTED
             locked.save(update_fields=["status"])
