@@ -129,9 +129,12 @@ def batch_rejection(user, batch: Batch) -> Rejection | None:
 def rejected_work(user, annotator: Annotator | None = None, *, limit: int = 20) -> QuerySet[Review]:
     """The newest QA rejections and corrections of the user's vendor (or own) work, with the reviewer's comment.
 
-    The reviewer is not named: vendors see what was wrong and why, not who on our side judged it.
+    The reviewer is not named: vendors see what was wrong and why, not who on our side judged it. Reviews of gold
+    tasks are left out: their comments tend to state the gold answer, and the list would say which items were gold.
     """
-    reviews = Review.objects.filter(verdict__in=[Review.Verdict.REJECT, Review.Verdict.CORRECT])
+    reviews = Review.objects.filter(verdict__in=[Review.Verdict.REJECT, Review.Verdict.CORRECT]).exclude(
+        annotation__task__is_gold=True
+    )
     if annotator is not None:
         reviews = reviews.filter(annotation__annotator=annotator)
     return visible(user, reviews).select_related("annotation__task", "error_category").order_by("-created_at")[:limit]
