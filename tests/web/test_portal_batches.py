@@ -58,7 +58,7 @@ def test_a_vendor_manager_reads_due_times_in_their_vendors_zone_and_another_vend
 
     page = client.get(reverse("portal-batch", args=[batch.pk])).content.decode()
 
-    assert "Jul 1, 2026 09:00</time> <small class=\"zone\">America/Sao_Paulo</small>" in page
+    assert 'Jul 1, 2026 09:00</time> <small class="zone">America/Sao_Paulo</small>' in page
     assert client.get(reverse("portal-batch", args=[rival.pk])).status_code == 404
 
 
