@@ -14,6 +14,7 @@ from playwright.sync_api import Page, expect
 
 from projects.access.roles import ANNOTATOR, QA_REVIEWER, VENDOR_MANAGER
 from projects.labeling.services import current_config_version
+from projects.labelstudio.accounts import label_studio_email
 from projects.models import (
     Annotator,
     Batch,
@@ -28,6 +29,7 @@ from projects.models import (
     SlaStatus,
     VendorManager,
 )
+from projects.quality.review.rework import send_rework
 from tests.factories import (
     AnnotationFactory,
     AnnotatorFactory,
@@ -39,6 +41,7 @@ from tests.factories import (
     VendorFactory,
 )
 from tests.labelstudio.helpers import choice
+from tests.labelstudio.test_rework import COMMENT, rejected_batch
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -46,6 +49,7 @@ PASSWORD = "a-long-test-password"  # UserFactory's
 DUE = dt.datetime(2026, 12, 6, 10, 0, tzinfo=dt.UTC)  # 18:00 in Shanghai
 DECISION_COMMENT = "退货和退款混淆较多：请重读指南第 2 节。Refund and return were mixed up; re-read section 2."
 GOLD_ID = "conv-1024"
+LABEL_STUDIO_PASSWORD = "a-browser-test-password-3"
 
 
 @dataclass
@@ -232,3 +236,36 @@ def test_a_vendor_in_utc_reads_due_times_in_utc_and_says_so(live_server, page):
     log_in(page, live_server.url, world.manager_username)
 
     expect(page.get_by_role("row").filter(has_text=world.batch.name)).to_contain_text("Dec 6, 10:00 UTC")
+
+
+@pytest.mark.labelstudio
+def test_annotator_opens_the_rework_project_from_the_portal_and_reads_the_reviewers_comment_there(
+    live_server, vendor_connection, label_studio_server, page, screenshot
+):
+    batch, _, rejected = rejected_batch(vendor_connection)
+    send_rework(batch=batch, user=None)
+    rework = LabelStudioProject.objects.get(batch=batch, kind=LabelStudioProject.Kind.REWORK)
+    annotator = rejected.annotator
+    annotator.user.groups.add(Group.objects.get(name=ANNOTATOR))
+
+    log_in(page, live_server.url, annotator.user.username)
+
+    row = page.get_by_role("row").filter(has_text=batch.name)
+    link = row.get_by_role("link", name="Rework in Label Studio (1 to redo) →")
+    expect(link).to_have_attribute("href", rework.browser_url)
+    screenshot(page, "1-portal")
+    with page.context.expect_page() as opened:
+        link.click()
+    label_studio = opened.value
+    label_studio.wait_for_url(re.compile(re.escape(f"{label_studio_server.url}/user/login/")))
+    email = label_studio_email(annotator)
+    label_studio_server.set_password(email, LABEL_STUDIO_PASSWORD)
+    label_studio.fill("input[name=email]", email)
+    label_studio.fill("input[name=password]", LABEL_STUDIO_PASSWORD)
+    label_studio.click("button[type=submit]")
+    label_studio.wait_for_url(re.compile(re.escape(rework.browser_url) + r"/?(\?.*)?$"))
+    # The data manager lists the rework task with the reviewer's feedback beside the conversation.
+    expect(
+        label_studio.get_by_text(re.compile(re.escape(f"Wrong scenario (major): {COMMENT[:40]}"))).first
+    ).to_be_visible()
+    screenshot(label_studio, "2-label-studio-rework")
