@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PIP_QUIET := --quiet --disable-pip-version-check
 
-.PHONY: demo test lint format venv migrate serve bench-import bench-labelstudio bench-quality bench-datasets bench-dashboard clean-demo labelstudio-demo sync
+.PHONY: demo test test-fast contracts lint format venv migrate serve bench-import bench-labelstudio bench-quality bench-datasets bench-dashboard clean-demo labelstudio-demo sync
 BENCH_IMPORT_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/annotate_benchimport
 
 # One local Label Studio server per demo vendor (Community has no roles: a server serves one vendor).
@@ -41,13 +41,22 @@ sync: venv
 	@$(BIN)/python manage.py sync_labelstudio
 
 ## make test: set up and run the whole test suite (PostgreSQL when DATABASE_URL is set, SQLite otherwise)
-test: venv
+test: venv contracts
 	@scripts/labelstudio install
 	@scripts/ensure-chromium
+	@$(BIN)/python -m pytest
+
+## make test-fast: the edit-test loop: checks and every test but the Label Studio and browser ones (SQLite)
+test-fast: venv contracts
+	@$(BIN)/python -m pytest -m "not labelstudio and not browser"
+
+## make contracts: lint, formatting, migrations in step, import contracts (pyproject.toml) and types on the pure core
+contracts: venv
 	@$(BIN)/ruff check .
 	@$(BIN)/ruff format --check .
 	@$(BIN)/python manage.py makemigrations --check --dry-run -v 0
-	@$(BIN)/python -m pytest
+	@$(BIN)/lint-imports --no-cache
+	@$(BIN)/mypy
 
 lint: venv
 	@$(BIN)/ruff check . && $(BIN)/ruff format --check .

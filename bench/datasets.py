@@ -196,7 +196,7 @@ def main() -> None:
     import pyarrow.parquet as pq
     from django.db import connection
 
-    from projects.datasets.services import build_dataset_version
+    from projects.datasets.builds import build_dataset_version
 
     project = generate(arguments.tasks, arguments.regenerate)
     with connection.cursor() as cursor:

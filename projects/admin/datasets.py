@@ -16,9 +16,10 @@ from django.utils.html import format_html, format_html_join
 from projects.access.roles import INTERNAL_ROLES, role_of
 from projects.admin.labeling import LabelingProjectAdmin
 from projects.admin.refusals import refusals_shown
+from projects.audit import Actor
+from projects.datasets.builds import build_dataset_version
 from projects.datasets.exports import CONTENT_TYPES, FORMATS, export_chunks, export_file_name
 from projects.datasets.queries import datasheet
-from projects.datasets.services import build_dataset_version
 from projects.models import DatasetExclusion, DatasetItem, DatasetVersion
 
 
@@ -177,7 +178,9 @@ class DatasetExclusionAdmin(DatasetReadOnlyAdmin):
 def build_dataset_version_action(modeladmin, request: HttpRequest, queryset) -> None:
     for project in queryset:
         with refusals_shown(request):
-            version = build_dataset_version(project=project, user=request.user, note="built from the admin")
+            version = build_dataset_version(
+                project=project, actor=Actor.person(request.user, via="admin"), note="built from the admin"
+            )
             modeladmin.message_user(
                 request,
                 format_html(

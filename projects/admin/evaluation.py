@@ -18,8 +18,9 @@ from django.utils.safestring import mark_safe
 
 from projects.access.roles import INTERNAL_ROLES, PROJECT_MANAGER, role_of
 from projects.admin.refusals import refusals_shown
+from projects.audit import Actor
+from projects.evaluation.bad_cases import send_bad_cases
 from projects.evaluation.prelabel import prelabel_acceptance, prelabel_rows
-from projects.evaluation.services import send_bad_cases
 from projects.models import EvaluationPrediction, EvaluationRun, LabelingProject
 from projects.reporting.charts import bar_chart, heat_map
 
@@ -32,7 +33,7 @@ def _is_internal(request: HttpRequest) -> bool:
 def send_bad_cases_action(modeladmin, request: HttpRequest, queryset) -> None:
     for run in queryset.select_related("dataset_version__project"):
         with refusals_shown(request):
-            batch = send_bad_cases(run=run, user=request.user)
+            batch = send_bad_cases(run=run, actor=Actor.person(request.user, via="admin"))
             modeladmin.message_user(
                 request,
                 format_html(

@@ -13,15 +13,16 @@ from projects.admin.dispatch import run_or_queue
 from projects.admin.display import joined
 from projects.admin.pagination import LargeTableAdmin
 from projects.admin.refusals import refusals_shown
+from projects.audit import Actor
 from projects.ingest.errors import ImportRefused
 from projects.ingest.uploads import import_upload
 from projects.jobs import push_batch_task, send_rework_task
 from projects.labeling.batch_tasks import put_tasks_in_batch
-from projects.labeling.queries import batches_with_counts, projects_with_counts
 from projects.models import Annotation, AnnotationVersion, Annotator, Batch, LabelingProject, Task, TaskImport
 from projects.quality.sampling.review_queue import open_review_queue
 from projects.reporting.charts import progress_charts
 from projects.reporting.dashboard import DEFAULT_HOURS_PER_DAY, batch_what_if, project_dashboard
+from projects.reporting.list_counts import batches_with_counts, projects_with_counts
 
 
 class TaskFileForm(forms.Form):
@@ -189,7 +190,10 @@ class LabelingProjectAdmin(admin.ModelAdmin):
             upload = form.cleaned_data["file"]
             try:
                 result = import_upload(
-                    project=project, upload=upload, batch=form.cleaned_data["batch"], user=request.user
+                    project=project,
+                    upload=upload,
+                    batch=form.cleaned_data["batch"],
+                    actor=Actor.person(request.user, via="admin"),
                 )
             except ImportRefused as refused:  # shown row by row beside the form, not as one message
                 import_errors = [str(error) for error in refused.errors]
@@ -226,7 +230,7 @@ class BatchAdmin(admin.ModelAdmin):
             run_or_queue(
                 request,
                 send_rework_task,
-                (batch.pk, request.user.pk),
+                (batch.pk,),
                 what=f"Rework of {batch}",
                 done=lambda outcome: f"{outcome['sent']} annotations sent back for rework.",
             )
@@ -234,7 +238,7 @@ class BatchAdmin(admin.ModelAdmin):
     @admin.action(description="Aggregate the labels and draw the QA sample (the batch id is the seed)")
     def draw_qa_sample(self, request, queryset) -> None:
         for batch in queryset:
-            sample = open_review_queue(batch=batch, user=request.user)
+            sample = open_review_queue(batch=batch, actor=Actor.person(request.user, via="admin"))
             self.message_user(
                 request,
                 format_html(
@@ -299,7 +303,7 @@ class TaskAdmin(LargeTableAdmin):
         if form.is_valid():
             batch = form.cleaned_data["batch"]
             with refusals_shown(request):
-                result = put_tasks_in_batch(tasks=queryset, batch=batch, actor=request.user)
+                result = put_tasks_in_batch(tasks=queryset, batch=batch, actor=Actor.person(request.user, via="admin"))
                 already = f" ({result.already_there} were in it already)" if result.already_there else ""
                 self.message_user(request, f"Put {result.moved} tasks in {batch}{already}.", messages.SUCCESS)
             return None

@@ -10,9 +10,10 @@ from django.template.response import TemplateResponse
 from django.utils.html import format_html
 
 from projects.admin.quality import ReadOnlyAdmin
+from projects.audit import Actor
 from projects.models import SlaEvent, SlaPolicy, SlaState, SlaStatus, VendorRate
+from projects.sla.acknowledgements import AcknowledgementRefused, acknowledge_event
 from projects.sla.queries import events_by_severity, statuses_by_severity
-from projects.sla.services import AcknowledgementRefused, acknowledge_event
 
 BADGE_COLOURS = {
     SlaState.ON_TRACK: "#447e36",
@@ -155,7 +156,9 @@ class SlaEventAdmin(ReadOnlyAdmin):
             done, refused = 0, []
             for event in queryset:
                 try:
-                    acknowledge_event(event=event, user=request.user, comment=form.cleaned_data["comment"])
+                    acknowledge_event(
+                        event=event, actor=Actor.person(request.user, via="admin"), comment=form.cleaned_data["comment"]
+                    )
                 except AcknowledgementRefused as refusal:
                     refused.append(f"{event}: {refusal}")
                 else:

@@ -9,6 +9,7 @@ from django.utils.safestring import mark_safe
 
 from projects.admin.dispatch import run_or_queue
 from projects.admin.refusals import refusals_shown
+from projects.audit import Actor
 from projects.jobs import pull_annotations_task
 from projects.labelstudio.sync import check_drift, push_current_config
 from projects.models import LabelStudioProject, SyncRun, WebhookEvent
@@ -135,7 +136,7 @@ class LabelStudioProjectAdmin(ReadOnlyAdmin):
     def push_current_version(self, request, queryset) -> None:
         for label_studio_project in queryset.select_related("batch__project", "connection"):
             with refusals_shown(request, what=str(label_studio_project)):
-                push_current_config(label_studio_project)
+                push_current_config(label_studio_project, actor=Actor.person(request.user, via="admin"))
                 messages.success(
                     request,
                     f"{label_studio_project}: now runs annotate's v{label_studio_project.config_version.number}.",

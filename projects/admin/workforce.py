@@ -1,11 +1,12 @@
 from __future__ import annotations
 
 from django.contrib import admin
-from django.contrib.auth.models import Group
 from django.db.models import Count
 
+from projects.access.grants import grant_role
 from projects.access.roles import ANNOTATOR, VENDOR_MANAGER
 from projects.admin.display import joined
+from projects.audit import Actor
 from projects.models import Annotator, Vendor, VendorManager
 
 
@@ -48,7 +49,7 @@ class AnnotatorAdmin(admin.ModelAdmin):
 
     def save_model(self, request, annotator: Annotator, form, change: bool) -> None:
         super().save_model(request, annotator, form, change)
-        annotator.user.groups.add(Group.objects.get(name=ANNOTATOR))
+        grant_role(user=annotator.user, role=ANNOTATOR, actor=Actor.person(request.user, via="admin"))
 
 
 @admin.register(VendorManager)
@@ -63,4 +64,4 @@ class VendorManagerAdmin(admin.ModelAdmin):
 
     def save_model(self, request, vendor_manager: VendorManager, form, change: bool) -> None:
         super().save_model(request, vendor_manager, form, change)
-        vendor_manager.user.groups.add(Group.objects.get(name=VENDOR_MANAGER))
+        grant_role(user=vendor_manager.user, role=VENDOR_MANAGER, actor=Actor.person(request.user, via="admin"))

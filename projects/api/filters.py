@@ -35,8 +35,23 @@ class UtcIsoDateTimeFilter(django_filters.IsoDateTimeFilter):
     field_class = UtcIsoDateTimeField
 
 
+class IdField(forms.IntegerField):
+    """A row id: a whole number a database key can hold (SQLite and PostgreSQL keys are 64-bit)."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", 2**63 - 1)
+        super().__init__(*args, **kwargs)
+
+
+class IdFilter(django_filters.NumberFilter):
+    """Filter by a related row's id; an id no key can hold is a 400 naming the filter, not a database error."""
+
+    field_class = IdField
+
+
 class AnnotatorFilter(django_filters.FilterSet):
-    vendor = django_filters.NumberFilter(field_name="vendor")
+    vendor = IdFilter(field_name="vendor")
 
     class Meta:
         model = Annotator
@@ -44,8 +59,8 @@ class AnnotatorFilter(django_filters.FilterSet):
 
 
 class BatchFilter(django_filters.FilterSet):
-    project = django_filters.NumberFilter(field_name="project")
-    vendor = django_filters.NumberFilter(field_name="vendor")
+    project = IdFilter(field_name="project")
+    vendor = IdFilter(field_name="vendor")
 
     class Meta:
         model = Batch
@@ -53,8 +68,8 @@ class BatchFilter(django_filters.FilterSet):
 
 
 class TaskFilter(django_filters.FilterSet):
-    project = django_filters.NumberFilter(field_name="project")
-    batch = django_filters.NumberFilter(field_name="batch")
+    project = IdFilter(field_name="project")
+    batch = IdFilter(field_name="batch")
 
     class Meta:
         model = Task
@@ -62,9 +77,9 @@ class TaskFilter(django_filters.FilterSet):
 
 
 class AnnotationFilter(django_filters.FilterSet):
-    task = django_filters.NumberFilter(field_name="task")
-    annotator = django_filters.NumberFilter(field_name="annotator")
-    batch = django_filters.NumberFilter(field_name="task__batch")
+    task = IdFilter(field_name="task")
+    annotator = IdFilter(field_name="annotator")
+    batch = IdFilter(field_name="task__batch")
     updated_after = UtcIsoDateTimeFilter(field_name="updated_at", lookup_expr="gt")
 
     class Meta:
@@ -73,9 +88,9 @@ class AnnotationFilter(django_filters.FilterSet):
 
 
 class ReviewFilter(django_filters.FilterSet):
-    annotation = django_filters.NumberFilter(field_name="annotation")
-    annotator = django_filters.NumberFilter(field_name="annotation__annotator")
-    batch = django_filters.NumberFilter(field_name="annotation__task__batch")
+    annotation = IdFilter(field_name="annotation")
+    annotator = IdFilter(field_name="annotation__annotator")
+    batch = IdFilter(field_name="annotation__task__batch")
     created_after = UtcIsoDateTimeFilter(field_name="created_at", lookup_expr="gt")
 
     class Meta:
@@ -84,7 +99,7 @@ class ReviewFilter(django_filters.FilterSet):
 
 
 class DatasetVersionFilter(django_filters.FilterSet):
-    project = django_filters.NumberFilter(field_name="project_id")
+    project = IdFilter(field_name="project_id")
     project_slug = django_filters.CharFilter(field_name="project__slug")
 
     class Meta:
@@ -93,7 +108,7 @@ class DatasetVersionFilter(django_filters.FilterSet):
 
 
 class DatasetItemFilter(django_filters.FilterSet):
-    version = django_filters.NumberFilter(field_name="version_id")
+    version = IdFilter(field_name="version_id")
     split = django_filters.ChoiceFilter(choices=DatasetItem.Split.choices)
     external_id = django_filters.CharFilter()
 

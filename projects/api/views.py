@@ -24,15 +24,14 @@ from projects.api.filters import (
     TaskFilter,
 )
 from projects.api.permissions import HasRole, RolePermissions, needs
-from projects.audit import attribute_changes_to
+from projects.audit import Actor, attribute_changes_to
+from projects.datasets.builds import build_dataset_version
 from projects.datasets.exports import CONTENT_TYPES as EXPORT_CONTENT_TYPES
 from projects.datasets.exports import FORMATS as EXPORT_FORMATS
 from projects.datasets.exports import export_chunks, export_file_name
-from projects.datasets.services import build_dataset_version
-from projects.datasets.services import diff as diff_dataset_versions
+from projects.datasets.queries import diff_dataset_versions
 from projects.ingest.uploads import import_upload
 from projects.jobs import push_batch_task, run_now_or_queue, sync_labelstudio_task
-from projects.labeling.queries import batches_with_counts
 from projects.models import (
     Annotation,
     Annotator,
@@ -45,6 +44,7 @@ from projects.models import (
     Vendor,
 )
 from projects.quality.scorecards import scorecards
+from projects.reporting.list_counts import batches_with_counts
 
 CAN_IMPORT = needs("projects.add_task", "Importing tasks needs the project manager role.")
 CAN_PUSH = needs("projects.change_batch", "Pushing needs the project manager role.")
@@ -129,7 +129,12 @@ class LabelingProjectViewSet(
             batch = Batch.objects.filter(project=project, pk=form.validated_data["batch"]).first()
             if batch is None:
                 return Response({"detail": "No such batch in this project.", "errors": []}, status=400)
-        result = import_upload(project=project, upload=form.validated_data["file"], batch=batch, user=request.user)
+        result = import_upload(
+            project=project,
+            upload=form.validated_data["file"],
+            batch=batch,
+            actor=Actor.person(request.user, via="api"),
+        )
         return Response(serializers.TaskImportOutput(result.__dict__).data, status=status.HTTP_201_CREATED)
 
 
@@ -147,7 +152,7 @@ class BatchViewSet(ScopedViewSet, mixins.ListModelMixin, mixins.RetrieveModelMix
     @action(detail=True, methods=["post"], permission_classes=[*ScopedViewSet.permission_classes, CAN_PUSH])
     def push(self, request: Request, pk: str) -> Response:
         """Push the batch to its vendor's Label Studio (only what is missing)."""
-        run = run_now_or_queue(push_batch_task, self.get_object().pk)
+        run = run_now_or_queue(push_batch_task, self.get_object().pk, requested_by=request.user)
         if run.queued:
             return Response({"pushed": 0, "label_studio_project_id": 0, "queued": True}, status=202)
         return Response({**run.outcome, "queued": False})
@@ -186,7 +191,7 @@ def trigger_sync(request: Request) -> Response:
     project = form.validated_data.get("project")
     if project:
         get_object_or_404(LabelingProject, slug=project)
-    sync_labelstudio_task.delay(project, form.validated_data["full"])
+    sync_labelstudio_task.delay(project, form.validated_data["full"], requested_by=request.user.pk)
     return Response({"detail": "Sync started."}, status=202)
 
 
@@ -229,7 +234,9 @@ class DatasetVersionViewSet(ScopedViewSet, mixins.ListModelMixin, mixins.Retriev
         project = get_object_or_404(
             visible(request.user, LabelingProject.objects.all()), slug=form.validated_data["project"]
         )
-        version = build_dataset_version(project=project, user=request.user, note=form.validated_data["note"])
+        version = build_dataset_version(
+            project=project, actor=Actor.person(request.user, via="api"), note=form.validated_data["note"]
+        )
         return Response(self.get_serializer(version).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(

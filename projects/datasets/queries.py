@@ -1,4 +1,4 @@
-"""Reads of gold datasets for pages, exports and the API: items in canonical order, versions, datasheets."""
+"""Reads of gold datasets for pages, exports and the API: items in canonical order, versions, diffs, datasheets."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from django.db import connection
 from django.db.models import F, QuerySet
 from django.db.models.functions import Collate
 
+from projects.datasets.canonical import VersionDiff, diff_versions
 from projects.models import DatasetExclusion, DatasetItem, DatasetVersion, LabelingProject
 
 ITEM_FIELDS = ("external_id", "language", "data", "label", "split", "method", "confidence", "provenance")
@@ -41,6 +42,11 @@ def labels_by_external_id(version: DatasetVersion) -> dict[str, Any]:
 
 def latest_version(project: LabelingProject) -> DatasetVersion | None:
     return DatasetVersion.objects.filter(project=project).order_by("-number").first()
+
+
+def diff_dataset_versions(version_a: DatasetVersion, version_b: DatasetVersion) -> VersionDiff:
+    """Items added, removed and relabeled from version_a to version_b (any two versions of any projects)."""
+    return diff_versions(labels_by_external_id(version_a), labels_by_external_id(version_b))
 
 
 @dataclass(frozen=True)

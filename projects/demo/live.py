@@ -19,6 +19,8 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.test.utils import override_settings
 
+from projects.audit import Actor
+from projects.demo import DEMO
 from projects.demo.services import ANNOTATORS, PROJECT_SLUG
 from projects.demo.simulation import PROFILES, simulated_answer, simulated_lead_time
 from projects.errors import Refusal
@@ -40,7 +42,7 @@ from projects.models import (
 )
 from projects.quality.answer_key import load_answer_key
 from projects.quality.sampling.review_queue import open_review_queue
-from projects.sla.services import SlaCheck, check_slas
+from projects.sla.monitor import SlaCheck, check_slas
 
 ROOT = Path(settings.BASE_DIR)
 SERVER_SCRIPT = ROOT / "scripts" / "labelstudio"
@@ -98,7 +100,7 @@ def connect_local_servers() -> list[LabelStudioConnection]:
 def push_demo_batches(project: LabelingProject, say: Say) -> int:
     pushed = 0
     for batch in project.batches.select_related("vendor").order_by("name"):
-        result = push_batch(batch=batch)
+        result = push_batch(batch=batch, actor=DEMO)
         pushed += result.pushed
         say(f"  pushed {batch.name}: {result.pushed} new tasks → {result.project_url}")
     return pushed
@@ -196,7 +198,7 @@ def draw_demo_qa_samples(project: LabelingProject, say: Say) -> list[QASample]:
     )
     samples = []
     for batch in project.batches.exclude(pk__in=unlabeled.values("batch_id")).filter(tasks__isnull=False).distinct():
-        sample = open_review_queue(batch=batch, user=drawn_by)
+        sample = open_review_queue(batch=batch, actor=Actor.person(drawn_by, via="command demo"))
         say(f"  QA sample of {batch.name}: {sample.items.count()} annotations")
         samples.append(sample)
     return samples
@@ -215,13 +217,13 @@ def work_the_demo(project: LabelingProject, *, seed: int, say: Say) -> LiveOutco
         say("The simulated annotators label through Label Studio's API ...")
         labeled = label_like_the_workforce(project, seed=seed, say=say)
         say("Pulling the labels back ...")
-        syncs = sync_all(project_slug=project.slug)
+        syncs = sync_all(actor=DEMO, project_slug=project.slug)
     webhooks = register_webhooks(project)
     if webhooks:
         say(f"  webhooks registered on {webhooks} Label Studio projects")
     say("Aggregating the fully labeled batches and drawing their QA samples ...")
     qa_samples = draw_demo_qa_samples(project, say)
-    sla = check_slas()
+    sla = check_slas(actor=DEMO)
     say(f"SLA monitor: {sla.checked} batches checked, {len(sla.changes)} state changes")
     return LiveOutcome(pushed=pushed, labeled=labeled, syncs=syncs, webhooks=webhooks, qa_samples=qa_samples, sla=sla)
 

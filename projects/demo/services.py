@@ -13,11 +13,12 @@ from pathlib import Path
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
 from django.db import transaction
 from django.utils import timezone
 
+from projects.access.grants import grant_role
 from projects.access.roles import ANNOTATOR, PROJECT_MANAGER, QA_REVIEWER, VENDOR_MANAGER, ensure_roles
+from projects.demo import DEMO
 from projects.demo.conversations import Conversation, generate_conversations
 from projects.demo.simulation import model_prediction
 from projects.ingest.services import import_tasks
@@ -188,7 +189,7 @@ def build_demo(*, seed: int = 7, tasks_per_batch: int = 60, reset: bool = False)
                     "\n".join(_task_line(item, rng.random() < gold_rate, config, rng) for item in conversations) + "\n",
                     encoding="utf-8",
                 )
-                import_tasks(project=project, path=path, file_name=path.name, batch=batch)
+                import_tasks(project=project, path=path, file_name=path.name, batch=batch, actor=DEMO)
         _ensure_rates_and_sla_policy(project)
         save_answer_key(everything)
     return DemoResult(project=project, created=True, password=password, logins=logins)
@@ -227,7 +228,7 @@ def _create_people(password: str) -> None:
         user.is_superuser = is_superuser
         user.set_password(password)
         user.save()
-        user.groups.add(Group.objects.get(name=role))
+        grant_role(user=user, role=role, actor=DEMO)
     for vendor in VENDORS:
         Vendor.objects.update_or_create(slug=vendor["slug"], defaults=vendor)
     for username, full_name, vendor_slug in VENDOR_MANAGERS:
@@ -236,7 +237,7 @@ def _create_people(password: str) -> None:
         user.email = f"{username}@annotate.local"
         user.set_password(password)
         user.save()
-        user.groups.add(Group.objects.get(name=VENDOR_MANAGER))
+        grant_role(user=user, role=VENDOR_MANAGER, actor=DEMO)
         VendorManager.objects.update_or_create(user=user, defaults={"vendor": Vendor.objects.get(slug=vendor_slug)})
     for item in ANNOTATORS:
         user, _ = user_model.objects.get_or_create(username=item.username)
@@ -244,7 +245,7 @@ def _create_people(password: str) -> None:
         user.email = f"{item.username}@annotate.local"
         user.set_password(password)
         user.save()
-        user.groups.add(Group.objects.get(name=ANNOTATOR))
+        grant_role(user=user, role=ANNOTATOR, actor=DEMO)
         Annotator.objects.update_or_create(
             user=user,
             defaults={

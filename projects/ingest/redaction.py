@@ -204,7 +204,7 @@ def _redact_value(value: object, path: str, policy: RedactionPolicy, findings: d
             _add_findings(findings, path, counts)
         return text
     if isinstance(value, dict):
-        redacted = {}
+        redacted: dict[object, object] = {}
         for key, item in value.items():
             if isinstance(item, str):
                 # Most task data is a flat dict of strings: this inlined case keeps imports fast.
@@ -233,7 +233,7 @@ def redact_text(text: str, policy: RedactionPolicy) -> tuple[str, dict[str, int]
     """Return the text with every finding masked, and the count per kind."""
     counts: dict[str, int] = {}
     for pattern in policy.patterns:
-        text = _masked(pattern.regex, text, lambda match, mask=pattern.mask: mask, pattern.mask, pattern.name, counts)
+        text = _masked(pattern.regex, text, _always(pattern.mask), pattern.mask, pattern.name, counts)
     kinds = policy.kinds
     if "email" in kinds and "@" in text:
         text = _masked(_EMAIL, text, lambda match: MASKS["email"], MASKS["email"], "email", counts)
@@ -254,6 +254,11 @@ def redact_text(text: str, policy: RedactionPolicy) -> tuple[str, dict[str, int]
     if "phone" in kinds and _NATIONAL_PHONE.search(text, start):
         text = _masked(_NATIONAL_PHONE, text, lambda match: MASKS["phone"], MASKS["phone"], "phone", counts)
     return text, counts
+
+
+def _always(mask: str) -> Callable[[re.Match[str]], str]:
+    """A mask function that puts the same token in for every match."""
+    return lambda match: mask
 
 
 def _masked(

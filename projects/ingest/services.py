@@ -1,4 +1,9 @@
-"""Importing a task file into a labeling project."""
+"""Importing a task file into a labeling project, all of it or none.
+
+`import_tasks` reads as its steps: prepare (the file's format, the row validator, the redaction policy), check the
+whole file once while spooling its redacted rows (`_FileCheck`), then write the import and its tasks in one
+transaction (writer.py).
+"""
 
 from __future__ import annotations
 
@@ -12,6 +17,7 @@ from typing import IO
 from django.conf import settings
 from django.db import IntegrityError, transaction
 
+from projects.audit import Actor, records_actor
 from projects.ingest.errors import ImportRefused, RowError
 from projects.ingest.external_ids import ExternalIdIndex
 from projects.ingest.readers import LineDecoder, UnreadableFile, detect_format, read_records
@@ -46,13 +52,14 @@ class _CheckedFile:
     redaction: RedactionReport = field(default_factory=RedactionReport)
 
 
+@records_actor
 def import_tasks(
     *,
     project: LabelingProject,
     path: str | Path,
     file_name: str | None = None,
     batch: Batch | None = None,
-    user=None,
+    actor: Actor,
     progress: ProgressCallback | None = None,
 ) -> ImportResult:
     """Import every task of a CSV, JSONL or Label Studio JSON file, or none.
@@ -66,6 +73,30 @@ def import_tasks(
     """
     path = Path(path)
     file_name = file_name or path.name
+    file_format, validator, policy = _prepare(project, file_name)
+    with tempfile.TemporaryFile("w+", encoding="utf-8") as spool:
+        checked = _FileCheck(
+            project=project, path=path, file_name=file_name, file_format=file_format,
+            validator=validator, policy=policy, spool=spool, progress=progress,
+        ).run()  # fmt: skip
+        redaction_report = _redaction_report(project, policy, checked)
+        task_import = _write(
+            project=project, batch=batch, user=actor.user, file_name=file_name, file_format=file_format,
+            checked=checked, redaction_report=redaction_report, spool=spool, progress=progress,
+        )  # fmt: skip
+    return ImportResult(
+        task_import_id=task_import.pk,
+        task_count=checked.task_count,
+        gold_count=checked.gold_count,
+        encoding=checked.encoding,
+        file_format=file_format,
+        languages=checked.languages,
+        redaction_report=redaction_report,
+    )
+
+
+def _prepare(project: LabelingProject, file_name: str) -> tuple[str, RecordValidator, RedactionPolicy]:
+    """The file's format, the validator of its rows and the project's redaction policy; refused if any is wrong."""
     try:
         config = cached_label_config(project.label_config)
         file_format = detect_format(file_name)
@@ -87,126 +118,144 @@ def import_tasks(
             max_external_id_chars=settings.IMPORT_MAX_EXTERNAL_ID_CHARS,
         ),
     )
-
-    with tempfile.TemporaryFile("w+", encoding="utf-8") as spool:
-        checked = _check_file(
-            project=project, path=path, file_name=file_name, file_format=file_format,
-            validator=validator, policy=policy, spool=spool, progress=progress,
-        )  # fmt: skip
-        redaction_report = {
-            "policy": policy.names,
-            "originals_kept": project.keep_originals and not policy.is_off,
-            **checked.redaction.as_json(),
-        }
-        try:
-            with transaction.atomic():
-                task_import = TaskImport.objects.create(
-                    project=project, file_name=file_name[:255], file_format=file_format,
-                    encoding=checked.encoding, task_count=checked.task_count, created_by=user,
-                    redaction_report=redaction_report,
-                )  # fmt: skip
-                write_spooled_tasks(
-                    spool=spool, project=project, batch=batch, task_import=task_import,
-                    chunk_size=settings.IMPORT_CHUNK_SIZE,
-                    on_chunk=(lambda done: progress("importing", done, checked.task_count)) if progress else None,
-                )  # fmt: skip
-        except IntegrityError as error:
-            # Another import of the same external_ids committed between our check and our write.
-            raise ImportRefused(
-                [RowError(file_name, None, "external_id", f"already imported into {project.slug} meanwhile: {error}")]
-            ) from None
-    return ImportResult(
-        task_import_id=task_import.pk,
-        task_count=checked.task_count,
-        gold_count=checked.gold_count,
-        encoding=checked.encoding,
-        file_format=file_format,
-        languages=checked.languages,
-        redaction_report=redaction_report,
-    )
+    return file_format, validator, policy
 
 
-def _check_file(
+def _redaction_report(project: LabelingProject, policy: RedactionPolicy, checked: _CheckedFile) -> dict:
+    return {
+        "policy": policy.names,
+        "originals_kept": project.keep_originals and not policy.is_off,
+        **checked.redaction.as_json(),
+    }
+
+
+def _write(
     *,
     project: LabelingProject,
-    path: Path,
+    batch: Batch | None,
+    user,
     file_name: str,
     file_format: str,
-    validator: RecordValidator,
-    policy: RedactionPolicy,
+    checked: _CheckedFile,
+    redaction_report: dict,
     spool: IO[str],
     progress: ProgressCallback | None,
-) -> _CheckedFile:
-    """Read and check the whole file, spooling the valid rows; raise ImportRefused on any error."""
-    max_errors = settings.IMPORT_MAX_ERRORS
-    chunk_size = settings.IMPORT_CHUNK_SIZE
-    total_bytes = os.path.getsize(path)
-    errors: list[RowError] = []
-    external_ids = ExternalIdIndex()
-    pending: dict[str, int] = {}
-    checked = _CheckedFile()
-    keep_originals = project.keep_originals
+) -> TaskImport:
+    """The import and its spooled tasks, in one transaction."""
+    try:
+        with transaction.atomic():
+            task_import = TaskImport.objects.create(
+                project=project, file_name=file_name[:255], file_format=file_format,
+                encoding=checked.encoding, task_count=checked.task_count, created_by=user,
+                redaction_report=redaction_report,
+            )  # fmt: skip
+            write_spooled_tasks(
+                spool=spool, project=project, batch=batch, task_import=task_import,
+                chunk_size=settings.IMPORT_CHUNK_SIZE,
+                on_chunk=(lambda done: progress("importing", done, checked.task_count)) if progress else None,
+            )  # fmt: skip
+    except IntegrityError as error:
+        # Another import of the same external_ids committed between our check and our write.
+        raise ImportRefused(
+            [RowError(file_name, None, "external_id", f"already imported into {project.slug} meanwhile: {error}")]
+        ) from None
+    return task_import
 
-    def add(error: RowError) -> None:
-        errors.append(error)
-        if len(errors) > max_errors:
-            raise ImportRefused(errors[:max_errors], more=True)
 
-    def check_pending_against_project() -> None:
-        existing = Task.objects.filter(project=project, external_id__in=list(pending))
+class _FileCheck:
+    """Reading and checking a whole file once, spooling the valid rows; `run` raises ImportRefused on any error."""
+
+    def __init__(
+        self,
+        *,
+        project: LabelingProject,
+        path: Path,
+        file_name: str,
+        file_format: str,
+        validator: RecordValidator,
+        policy: RedactionPolicy,
+        spool: IO[str],
+        progress: ProgressCallback | None,
+    ) -> None:
+        self.project, self.path, self.file_name, self.file_format = project, path, file_name, file_format
+        self.validator, self.policy, self.spool, self.progress = validator, policy, spool, progress
+        self.max_errors = settings.IMPORT_MAX_ERRORS
+        self.chunk_size = settings.IMPORT_CHUNK_SIZE
+        self.total_bytes = os.path.getsize(path)
+        self.errors: list[RowError] = []
+        self.external_ids = ExternalIdIndex()
+        self.pending: dict[str, int] = {}  # external_id → line, not yet looked up in the project
+        self.checked = _CheckedFile()
+
+    def run(self) -> _CheckedFile:
+        with self.path.open("rb") as stream:
+            decoder = LineDecoder(stream, self.file_name)
+            try:
+                self._read(decoder)
+            except UnreadableFile as unreadable:
+                self._add(unreadable.error)
+            if self.progress:
+                self.progress("validating", decoder.bytes_read, self.total_bytes)
+            self.checked.encoding = decoder.encoding or "utf-8"
+        suspected = self.external_ids.lines_sharing_a_hash()
+        if suspected:
+            for error in _repeated_external_ids(self.path, self.file_name, self.file_format, self.validator, suspected):
+                self._add(error)
+        if not self.errors and self.checked.task_count == 0:
+            empty = "the file holds no tasks" if self.total_bytes else "the file is empty"
+            self._add(RowError(self.file_name, 1, None, empty))
+        if self.errors:
+            raise ImportRefused(self.errors)
+        return self.checked
+
+    def _add(self, error: RowError) -> None:
+        self.errors.append(error)
+        if len(self.errors) > self.max_errors:
+            raise ImportRefused(self.errors[: self.max_errors], more=True)
+
+    def _read(self, decoder: LineDecoder) -> None:
+        for item in read_records(decoder, self.file_format):
+            if isinstance(item, RowError):
+                self._add(item)
+                continue
+            outcome = self.validator.validate(item)
+            if isinstance(outcome, list):
+                for error in outcome:
+                    self._add(error)
+                continue
+            self._accept(outcome)
+            if len(self.pending) >= self.chunk_size:
+                self._check_pending_against_project()
+                if self.progress:
+                    self.progress("validating", decoder.bytes_read, self.total_bytes)
+        if self.pending:
+            self._check_pending_against_project()
+
+    def _accept(self, row: TaskRow) -> None:
+        """Count a valid row and, while the file has no error, spool it (redacted)."""
+        checked = self.checked
+        self.external_ids.add(row.external_id, row.line)
+        checked.task_count += 1
+        checked.gold_count += row.is_gold
+        checked.languages[row.language] = checked.languages.get(row.language, 0) + 1
+        if not self.errors:
+            if not self.policy.is_off:
+                row = _redacted(row, self.policy, checked.redaction, keep_originals=self.project.keep_originals)
+            spool_row(self.spool, row)
+        self.pending[row.external_id] = row.line
+
+    def _check_pending_against_project(self) -> None:
+        existing = Task.objects.filter(project=self.project, external_id__in=list(self.pending))
         for external_id in existing.values_list("external_id", flat=True):
-            add(
+            self._add(
                 RowError(
-                    file_name,
-                    pending[external_id],
+                    self.file_name,
+                    self.pending[external_id],
                     "external_id",
-                    f"{external_id!r} is already in project {project.slug}",
+                    f"{external_id!r} is already in project {self.project.slug}",
                 )
             )
-        pending.clear()
-
-    with path.open("rb") as stream:
-        decoder = LineDecoder(stream, file_name)
-        try:
-            for item in read_records(decoder, file_format):
-                if isinstance(item, RowError):
-                    add(item)
-                    continue
-                outcome = validator.validate(item)
-                if isinstance(outcome, list):
-                    for error in outcome:
-                        add(error)
-                    continue
-                external_ids.add(outcome.external_id, outcome.line)
-                checked.task_count += 1
-                checked.gold_count += outcome.is_gold
-                checked.languages[outcome.language] = checked.languages.get(outcome.language, 0) + 1
-                if not errors:
-                    if not policy.is_off:
-                        outcome = _redacted(outcome, policy, checked.redaction, keep_originals=keep_originals)
-                    spool_row(spool, outcome)
-                pending[outcome.external_id] = outcome.line
-                if len(pending) >= chunk_size:
-                    check_pending_against_project()
-                    if progress:
-                        progress("validating", decoder.bytes_read, total_bytes)
-            if pending:
-                check_pending_against_project()
-        except UnreadableFile as unreadable:
-            add(unreadable.error)
-        if progress:
-            progress("validating", decoder.bytes_read, total_bytes)
-        checked.encoding = decoder.encoding or "utf-8"
-    suspected = external_ids.lines_sharing_a_hash()
-    if suspected:
-        for error in _repeated_external_ids(path, file_name, file_format, validator, suspected):
-            add(error)
-
-    if not errors and checked.task_count == 0:
-        add(RowError(file_name, 1, None, "the file holds no tasks" if total_bytes else "the file is empty"))
-    if errors:
-        raise ImportRefused(errors)
-    return checked
+        self.pending.clear()
 
 
 def _repeated_external_ids(

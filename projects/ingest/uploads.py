@@ -7,11 +7,12 @@ from pathlib import Path
 
 from django.core.files.uploadedfile import UploadedFile
 
+from projects.audit import Actor
 from projects.ingest.services import ImportResult, import_tasks
 from projects.models import Batch, LabelingProject
 
 
-def import_upload(*, project: LabelingProject, upload: UploadedFile, batch: Batch | None, user) -> ImportResult:
+def import_upload(*, project: LabelingProject, upload: UploadedFile, batch: Batch | None, actor: Actor) -> ImportResult:
     """Spool `upload` to a private temporary file, import it all or nothing, and delete the copy.
 
     The import reads the file twice (check, then write), which an upload stream cannot be;
@@ -22,4 +23,4 @@ def import_upload(*, project: LabelingProject, upload: UploadedFile, batch: Batc
         with spooled.open("wb") as destination:
             for piece in upload.chunks():
                 destination.write(piece)
-        return import_tasks(project=project, path=spooled, file_name=upload.name, batch=batch, user=user)
+        return import_tasks(project=project, path=spooled, file_name=upload.name, batch=batch, actor=actor)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from auditlog.cid import get_cid
 from auditlog.context import auditlog_value
@@ -13,12 +12,10 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.db.models import Exists, OuterRef, QuerySet
 
+from projects.audit import Actor, records_actor
 from projects.errors import Refusal
 from projects.labeling.staleness import mark_batches_stale
 from projects.models import Batch, PushedTask, Task
-
-if TYPE_CHECKING:
-    from django.contrib.auth.models import AbstractBaseUser
 
 NAMED_AT_MOST = 5  # external ids a refusal names before it says "and N more"
 
@@ -33,9 +30,8 @@ class PutInBatchResult:
     already_there: int
 
 
-def put_tasks_in_batch(
-    *, tasks: QuerySet[Task] | Iterable[Task], batch: Batch, actor: AbstractBaseUser | None
-) -> PutInBatchResult:
+@records_actor
+def put_tasks_in_batch(*, tasks: QuerySet[Task] | Iterable[Task], batch: Batch, actor: Actor) -> PutInBatchResult:
     """Put tasks into a batch of their own project, all or none; each move is in the audit log with its actor.
 
     Refused, moving nothing, when any task is of another project, was already pushed to Label Studio (its
@@ -94,10 +90,11 @@ def _refuse_what_cannot_move(tasks: list[Task], batch: Batch) -> None:
         )
 
 
-def _record_moves(tasks: list[Task], batch: Batch, actor: AbstractBaseUser | None) -> None:
+def _record_moves(tasks: list[Task], batch: Batch, actor: Actor) -> None:
     """One audit log entry per task moved, as django-auditlog writes a change of a field: the batch, before and after.
 
-    Written in bulk (a move may take thousands of tasks), so the actor and the request's address are set here.
+    Written in bulk (a move may take thousands of tasks), so what `Actor.recorded` adds to each entry is set here:
+    the person, the actor's name and interface, the request's address.
     """
     try:
         request = auditlog_value.get()
@@ -114,8 +111,9 @@ def _record_moves(tasks: list[Task], batch: Batch, actor: AbstractBaseUser | Non
                 object_repr=str(task),
                 action=LogEntry.Action.UPDATE,
                 changes={"batch": [str(task.batch) if task.batch else "None", str(batch)]},
-                actor=actor,
-                actor_email=getattr(actor, "email", None) or None,
+                actor=actor.user,
+                actor_email=getattr(actor.user, "email", None) or None,
+                additional_data={"actor": actor.name, "via": actor.via},
                 remote_addr=request.get("remote_addr"),
                 cid=cid,
             )

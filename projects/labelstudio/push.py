@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Max
 
+from projects.audit import Actor, records_actor
 from projects.errors import Refusal
 from projects.labeling.gold_mixing import GoldMix, mix_gold
 from projects.labeling.label_config import cached_label_config, result_errors
@@ -43,8 +44,13 @@ def label_studio_title(batch: Batch) -> str:
     return f"{batch.project.slug} · {batch.name}"[: 50 - len(suffix)] + suffix
 
 
+@records_actor
 def push_batch(
-    *, batch: Batch, connection: LabelStudioConnection | None = None, progress: ProgressCallback | None = None
+    *,
+    batch: Batch,
+    actor: Actor,
+    connection: LabelStudioConnection | None = None,
+    progress: ProgressCallback | None = None,
 ) -> PushResult:
     """Push the batch's tasks to a Label Studio project of its vendor; send only what is missing.
 

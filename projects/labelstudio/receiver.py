@@ -10,7 +10,8 @@ import json
 
 from django.utils import timezone
 
-from projects.labelstudio.pull import apply_deleted_annotations, apply_label_studio_tasks
+from projects.audit import Actor, records_actor
+from projects.labelstudio.upsert import apply_deleted_annotations, apply_label_studio_tasks
 from projects.labelstudio.webhooks import ACTIONS, secret_matches
 from projects.models import LabelStudioConnection, LabelStudioProject, WebhookEvent
 
@@ -36,7 +37,8 @@ def receive_webhook(*, connection_id: int, secret: str, body: bytes) -> WebhookE
     return WebhookEvent.objects.create(connection=connection, action=action, payload=payload)
 
 
-def process_webhook(event: WebhookEvent) -> None:
+@records_actor
+def process_webhook(event: WebhookEvent, *, actor: Actor) -> None:
     """Apply a recorded delivery; idempotent, and safe when deliveries come twice or out of order."""
     payload = event.payload
     project_id = (payload.get("project") or {}).get("id")

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from projects.audit import Actor, records_actor
 from projects.labeling.services import current_config_version
 from projects.labelstudio.client import LabelStudioClient, LabelStudioError
 from projects.labelstudio.pull import ProgressCallback, PullFailed, pull_annotations
@@ -33,13 +34,16 @@ def pushed_projects(project_slug: str | None = None) -> QuerySet[LabelStudioProj
     return projects.order_by("pk")
 
 
-def sync_all(*, project_slug: str | None = None, full: bool = False, progress_for=None) -> list[SyncOutcome]:
+@records_actor
+def sync_all(
+    *, actor: Actor, project_slug: str | None = None, full: bool = False, progress_for=None
+) -> list[SyncOutcome]:
     """Pull each pushed project (one failing does not stop the others) and record config drift."""
     outcomes = []
     for label_studio_project in pushed_projects(project_slug):
         progress: ProgressCallback | None = progress_for(label_studio_project) if progress_for else None
         try:
-            run = pull_annotations(label_studio_project=label_studio_project, full=full, progress=progress)
+            run = pull_annotations(label_studio_project=label_studio_project, actor=actor, full=full, progress=progress)
             error = ""
         except PullFailed as failure:
             run, error = None, str(failure)
@@ -78,7 +82,8 @@ def check_drift(label_studio_project: LabelStudioProject) -> str:
     return drift
 
 
-def push_current_config(label_studio_project: LabelStudioProject) -> None:
+@records_actor
+def push_current_config(label_studio_project: LabelStudioProject, *, actor: Actor) -> None:
     """Put annotate's current label config and guidelines on the server (the drift fix)."""
     client = LabelStudioClient.for_connection(label_studio_project.connection)
     current = current_config_version(label_studio_project.batch.project)

@@ -1,6 +1,6 @@
 """Gold datasets: immutable, numbered versions of a project's consolidated labels, their items and exclusions.
 
-A version is written once, in one transaction, by `projects.datasets.services.build_dataset_version`,
+A version is written once, in one transaction, by `projects.datasets.builds.build_dataset_version`,
 and never changes afterwards: its content hash is a promise to everyone who trained on it. So the
 models refuse it in every way the application can reach a row: `save()` of an existing row,
 `delete()` of an instance, and `update()` / `delete()` of a queryset. Projects and tasks that

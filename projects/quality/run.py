@@ -18,6 +18,7 @@ import numpy as np
 from django.db import connection, connections
 from django.utils import timezone
 
+from projects.audit import Actor, records_actor
 from projects.models import Batch, LabelingProject, QASample
 from projects.quality.batch_agreement import BatchAgreement, agreement_from_labels
 from projects.quality.consensus.build import BatchAggregation, batch_consensus
@@ -35,6 +36,10 @@ from projects.quality.sampling.qa_sample import (
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser
+
+    from projects.quality.stats.anomalies import Flag
+    from projects.quality.stats.batch_labels import BatchLabels
+    from projects.quality.stats.sampling import Sample
 
 T = TypeVar("T")
 
@@ -116,12 +121,13 @@ def _timed(job: Callable[..., T], *arguments: object) -> tuple[T, float]:
     return result, time.perf_counter() - started
 
 
+@records_actor
 def run_quality(
     *,
     project: LabelingProject,
+    actor: Actor,
     seed: int = 0,
     resamples: int = 500,
-    user: AbstractBaseUser | None = None,
     progress: Callable[[BatchQuality], None] | None = None,
 ) -> ProjectQuality:
     """The project's quality pass: gold scores, then per batch agreement, stored consensus and a QA sample.
@@ -137,83 +143,148 @@ def run_quality(
     Python's overlap on a machine with two cores or more. Inside a transaction (other connections would not
     see its rows) and on other databases everything runs in this thread, in the same order.
     """
-    seconds = dict.fromkeys(QUALITY_STEPS, 0.0)
+    quality_pass = _QualityPass(project, seed=seed, resamples=resamples, user=actor.user, progress=progress)
+    quality_pass.score_project()
+    batches = list(Batch.objects.filter(project=project).select_related("project").order_by("id"))
+    with quality_pass.runners():
+        for batch, labels in quality_pass.loaded(batches):
+            quality_pass.compute_batch(batch, labels)
+            quality_pass.report_stored(wait=False)
+        quality_pass.report_stored(wait=True)
+    return ProjectQuality(
+        project=project.pk, gold=quality_pass.gold, batches=quality_pass.results, seconds=quality_pass.seconds
+    )
+
+
+@dataclass(frozen=True)
+class _Computed:
+    """A batch computed, not yet reported: its figures, and its consensus and QA sample writes (done or not)."""
+
+    batch: Batch
+    annotations: int
+    agreement: BatchAgreement
+    aggregation: BatchAggregation
+    consensus_write: Future
+    sample_store: Future
+
+
+class _QualityPass:
+    """One `run_quality`: its settings, the two job runners, the batches in flight, the results and time per step."""
+
+    def __init__(
+        self,
+        project: LabelingProject,
+        *,
+        seed: int,
+        resamples: int,
+        user: AbstractBaseUser | None,
+        progress: Callable[[BatchQuality], None] | None,
+    ) -> None:
+        self.project, self.seed, self.resamples, self.user, self.progress = project, seed, resamples, user, progress
+        self.seconds = dict.fromkeys(QUALITY_STEPS, 0.0)
+        self.controls = {
+            name: control for name, control in project_controls(project).items() if control.kind in PASS_KINDS
+        }
+        self.settings = sampling_settings(project)
+        self.beside = connection.vendor == "postgresql" and not connection.in_atomic_block
+        self.reader: _AtOnce | _Beside = _AtOnce()
+        self.writer: _AtOnce | _Beside = _AtOnce()
+        self.gold: list[GoldScore] = []
+        self.flags: dict[int, list[Flag]] = {}
+        self.results: list[BatchQuality] = []
+        # Batches computed, not yet reported, in batch order.
+        self.pending: list[_Computed] = []
+        self.first_tasks: dict[int, list[int]] = {}  # annotator → their first tasks' annotations, shared by batches
 
     @contextmanager
-    def step(name: str) -> Iterator[None]:
+    def step(self, name: str) -> Iterator[None]:
         started = time.perf_counter()
         with _collector_paused():
             yield
-        seconds[name] += time.perf_counter() - started
+        self.seconds[name] += time.perf_counter() - started
 
-    def finished(name: str, future: Future[tuple[T, float]]) -> T:
+    def finished(self, name: str, future: Future[tuple[T, float]]) -> T:
         result, duration = future.result()
-        seconds[name] += duration
+        self.seconds[name] += duration
         return result
 
-    controls = {name: control for name, control in project_controls(project).items() if control.kind in PASS_KINDS}
-    settings = sampling_settings(project)
-    with step("gold"):
-        gold = score_gold(project=project)
-    with step("sample"):
-        flags = flags_by_annotator(project)
-    batches = list(Batch.objects.filter(project=project).select_related("project").order_by("id"))
-    beside = connection.vendor == "postgresql" and not connection.in_atomic_block
-    reader, writer = (_Beside(), _Beside()) if beside else (_AtOnce(), _AtOnce())
-    results: list[BatchQuality] = []
-    # Batches computed, not yet reported: their results, and their consensus and sample writes, in batch order.
-    pending: list[tuple[Batch, int, BatchAgreement, BatchAggregation, Future, Future]] = []
-    first_tasks: dict[int, list[int]] = {}  # annotator → their first tasks' annotations, shared by the batches
-    try:
-        loads = [reader.submit(_timed, load_batch_labels, batches[0], controls)] if batches else []
+    def score_project(self) -> None:
+        """What the project's batches share: the gold scores and the anomaly flags per annotator."""
+        with self.step("gold"):
+            self.gold = score_gold(project=self.project)
+        with self.step("sample"):
+            self.flags = flags_by_annotator(self.project)
+
+    @contextmanager
+    def runners(self) -> Iterator[None]:
+        """The loads and writes on threads of their own where they can run beside this one; stopped at the end."""
+        if self.beside:
+            self.reader, self.writer = _Beside(), _Beside()
+        try:
+            yield
+        finally:
+            self.reader.shutdown()
+            self.writer.shutdown()
+
+    def loaded(self, batches: list[Batch]) -> Iterator[tuple[Batch, BatchLabels]]:
+        """Each batch with its labels, the next batch's being loaded while this one is computed."""
+        load = self.reader.submit(_timed, load_batch_labels, batches[0], self.controls) if batches else None
         for position, batch in enumerate(batches):
-            labels = finished("load", loads[position])
+            labels = self.finished("load", load)
             if position + 1 < len(batches):
-                loads.append(reader.submit(_timed, load_batch_labels, batches[position + 1], controls))
-            loads[position] = None  # the batch's labels go when the batch is done
-            with step("agreement"):
-                agreement = agreement_from_labels(batch, controls, labels, resamples, seed)
-            with step("aggregation"):
-                aggregation, consensus_rows = batch_consensus(batch, labels)
-            with step("consensus_write"):
-                # Made here, so the writer thread waits on the database only, not on this thread for Python's lock.
-                copy_text = consensus_copy_text(consensus_rows, timezone.now()) if beside else None
-            write = writer.submit(_timed, store_consensus, batch, consensus_rows, copy_text)
-            with step("sample"):
-                sample, plan = QASample.objects.filter(batch=batch, seed=seed).first(), None
-                if sample is None:
-                    annotators = set(np.unique(labels.annotator).tolist())
-                    first_tasks.update(
-                        first_tasks_by_annotator(
-                            project.pk, annotators - first_tasks.keys(), settings.first_tasks_in_full
-                        )
-                    )
-                    first = {annotation for annotator in annotators for annotation in first_tasks.get(annotator, ())}
-                    plan = plan_sample_from_labels(
-                        seed=seed,
-                        settings=settings,
-                        labels=labels,
-                        aggregation=aggregation,
-                        gold_scores=gold,
-                        first=first,
-                        flags=flags,
-                    )
-            # Stored outside the step: the store's own time is added when it is done, wherever it ran.
-            if plan is not None:
-                stored = writer.submit(_timed, store_qa_sample, batch, seed, user, settings, plan)
-            else:
-                stored = _AtOnce().submit(_timed, lambda drawn=sample: drawn)
-            pending.append((batch, len(labels), agreement, aggregation, write, stored))
-            last = position + 1 == len(batches)
-            while pending and (last or (pending[0][4].done() and pending[0][5].done())):
-                done, annotations, done_agreement, done_aggregation, write, stored = pending.pop(0)
-                finished("consensus_write", write)
-                sample = finished("sample", stored)
-                result = BatchQuality(done.pk, annotations, done_agreement, done_aggregation, sample)
-                results.append(result)
-                if progress is not None:
-                    progress(result)
-    finally:
-        reader.shutdown()
-        writer.shutdown()
-    return ProjectQuality(project=project.pk, gold=gold, batches=results, seconds=seconds)
+                load = self.reader.submit(_timed, load_batch_labels, batches[position + 1], self.controls)
+            yield batch, labels
+
+    def compute_batch(self, batch: Batch, labels: BatchLabels) -> None:
+        """The batch's agreement and consensus, its QA sample planned; the consensus and sample writes submitted."""
+        with self.step("agreement"):
+            agreement = agreement_from_labels(batch, self.controls, labels, self.resamples, self.seed)
+        with self.step("aggregation"):
+            aggregation, consensus_rows = batch_consensus(batch, labels)
+        with self.step("consensus_write"):
+            # Made here, so the writer thread waits on the database only, not on this thread for Python's lock.
+            copy_text = consensus_copy_text(consensus_rows, timezone.now()) if self.beside else None
+        write = self.writer.submit(_timed, store_consensus, batch, consensus_rows, copy_text)
+        with self.step("sample"):
+            sample, plan = QASample.objects.filter(batch=batch, seed=self.seed).first(), None
+            if sample is None:
+                plan = self._plan_sample(labels, aggregation)
+        # Stored outside the step: the store's own time is added when it is done, wherever it ran.
+        if plan is not None:
+            stored = self.writer.submit(_timed, store_qa_sample, batch, self.seed, self.user, self.settings, plan)
+        else:
+            stored = _AtOnce().submit(_timed, lambda drawn=sample: drawn)
+        self.pending.append(_Computed(batch, len(labels), agreement, aggregation, write, stored))
+
+    def _plan_sample(self, labels: BatchLabels, aggregation: BatchAggregation) -> Sample:
+        annotators = set(np.unique(labels.annotator).tolist())
+        self.first_tasks.update(
+            first_tasks_by_annotator(
+                self.project.pk, annotators - self.first_tasks.keys(), self.settings.first_tasks_in_full
+            )
+        )
+        first = {annotation for annotator in annotators for annotation in self.first_tasks.get(annotator, ())}
+        return plan_sample_from_labels(
+            seed=self.seed,
+            settings=self.settings,
+            labels=labels,
+            aggregation=aggregation,
+            gold_scores=self.gold,
+            first=first,
+            flags=self.flags,
+        )
+
+    def report_stored(self, *, wait: bool) -> None:
+        """Report the computed batches whose writes are done, in batch order; with `wait`, all of them."""
+        while self.pending and (
+            wait or (self.pending[0].consensus_write.done() and self.pending[0].sample_store.done())
+        ):
+            computed = self.pending.pop(0)
+            self.finished("consensus_write", computed.consensus_write)
+            sample = self.finished("sample", computed.sample_store)
+            result = BatchQuality(
+                computed.batch.pk, computed.annotations, computed.agreement, computed.aggregation, sample
+            )
+            self.results.append(result)
+            if self.progress is not None:
+                self.progress(result)

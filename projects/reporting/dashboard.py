@@ -20,10 +20,11 @@ from projects.models import Annotation, Annotator, Batch, LabelingProject, Label
 from projects.quality.anomalies.snapshots import current_flags
 from projects.quality.stats.anomalies import Flag
 from projects.quality.stats.intervals import wilson_interval
+from projects.reporting.costs import CostFigures, MixedCurrencies, vendor_costs
 from projects.reporting.tallies import refresh_stale_tallies
 from projects.sla import forecast
-from projects.sla.queries import CostFigures, MixedCurrencies, statuses_by_severity, vendor_costs
-from projects.sla.services import measure_batch
+from projects.sla.figures import measure_batch
+from projects.sla.queries import statuses_by_severity
 
 LIVE = Q(is_deleted=False, was_cancelled=False)
 LABELING_STATUSES = (Batch.Status.PUSHED, Batch.Status.IN_PROGRESS)

@@ -17,6 +17,7 @@ from django.utils import timezone
 from projects.errors import InputRefused
 from projects.models import LabelingProject, Review, SlaEvent, SlaState, SlaStatus
 from projects.reporting.charts import bar_chart, progress_charts
+from projects.reporting.costs import CostFigures, MixedCurrencies, vendor_costs
 from projects.reporting.dashboard import (
     Progress,
     VendorQuality,
@@ -29,7 +30,6 @@ from projects.reporting.dashboard import (
     within_days,
 )
 from projects.reporting.tallies import refresh_stale_tallies
-from projects.sla import queries
 
 WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
 RISK_STATES = (SlaState.ESCALATED, SlaState.BREACHED, SlaState.AT_RISK)
@@ -53,7 +53,7 @@ class WeeklyReport:
     quality: list[VendorQuality]
     events: list[SlaEvent]
     error_categories: list[tuple[str, int]]
-    costs: list[queries.CostFigures]
+    costs: list[CostFigures]
     cost_error: str | None
     risks: list[SlaStatus]
 
@@ -108,8 +108,8 @@ def weekly_report(*, project: LabelingProject, week: str) -> WeeklyReport:
     )
     cost_error = None
     try:
-        costs = queries.vendor_costs(project=project, start=start, end=end)
-    except queries.MixedCurrencies as error:
+        costs = vendor_costs(project=project, start=start, end=end)
+    except MixedCurrencies as error:
         costs, cost_error = [], str(error)
     return WeeklyReport(
         project=project,
@@ -169,82 +169,81 @@ def _interval(interval: tuple[float, float] | None) -> tuple[str, str]:
 
 
 def _tables(report: WeeklyReport) -> dict[str, list[list[object]]]:
+    """The report's CSV tables by name, each a header row and its rows."""
     return {
         "deliveries": [
             ["day", "annotated_tasks", "labels"],
             *[[day.isoformat(), tasks, labels] for day, tasks, labels in report.daily_rows],
         ],
         "vendor-deliveries": [["vendor", "labels"], *[[name, labels] for name, labels in report.deliveries]],
-        "quality": [
-            [
-                "vendor",
-                "gold_seen",
-                "gold_correct",
-                "gold_accuracy",
-                "gold_low",
-                "gold_high",
-                "qa_reviewed",
-                "qa_reviews_accepted",
-                "qa_acceptance",
-                "qa_low",
-                "qa_high",
-            ],
-            *[
-                [
-                    row.vendor_name,
-                    row.gold_seen,
-                    row.gold_correct,
-                    _percent(row.gold_accuracy),
-                    *_interval(row.gold_interval),
-                    row.qa_reviewed,
-                    row.qa_reviews_accepted,
-                    _percent(row.qa_acceptance),
-                    *_interval(row.qa_interval),
-                ]
-                for row in report.quality
-            ],
-        ],
-        "sla-events": [
-            ["created_at", "batch", "vendor", "from_state", "to_state", "reasons"],
-            *[
-                [
-                    event.created_at.isoformat(),
-                    event.batch.name,
-                    event.vendor.name,
-                    event.from_state,
-                    event.to_state,
-                    "; ".join(str(reason.get("message", reason)) for reason in event.reasons),
-                ]
-                for event in report.events
-            ],
-        ],
+        "quality": _quality_table(report),
+        "sla-events": _sla_events_table(report),
         "errors": [["error_category", "reviews"], *[[name, count] for name, count in report.error_categories]],
-        "costs": [
-            [
-                "vendor",
-                "currency",
-                "labels",
-                "kept_labels",
-                "rework_labels",
-                "unpriced_labels",
-                "hours",
-                "total_cost",
-            ],
-            *[
-                [
-                    cost.vendor_name,
-                    cost.currency or "",
-                    cost.labels,
-                    cost.kept_labels,
-                    cost.rework_labels,
-                    cost.unpriced_labels,
-                    cost.hours,
-                    cost.total_cost,
-                ]
-                for cost in report.costs
-            ],
-        ],
+        "costs": _costs_table(report),
     }
+
+
+def _quality_table(report: WeeklyReport) -> list[list[object]]:
+    header = [
+        "vendor", "gold_seen", "gold_correct", "gold_accuracy", "gold_low", "gold_high",
+        "qa_reviewed", "qa_reviews_accepted", "qa_acceptance", "qa_low", "qa_high",
+    ]  # fmt: skip
+    return [
+        header,
+        *[
+            [
+                row.vendor_name,
+                row.gold_seen,
+                row.gold_correct,
+                _percent(row.gold_accuracy),
+                *_interval(row.gold_interval),
+                row.qa_reviewed,
+                row.qa_reviews_accepted,
+                _percent(row.qa_acceptance),
+                *_interval(row.qa_interval),
+            ]
+            for row in report.quality
+        ],
+    ]
+
+
+def _sla_events_table(report: WeeklyReport) -> list[list[object]]:
+    return [
+        ["created_at", "batch", "vendor", "from_state", "to_state", "reasons"],
+        *[
+            [
+                event.created_at.isoformat(),
+                event.batch.name,
+                event.vendor.name,
+                event.from_state,
+                event.to_state,
+                "; ".join(str(reason.get("message", reason)) for reason in event.reasons),
+            ]
+            for event in report.events
+        ],
+    ]
+
+
+def _costs_table(report: WeeklyReport) -> list[list[object]]:
+    header = [
+        "vendor", "currency", "labels", "kept_labels", "rework_labels", "unpriced_labels", "hours", "total_cost",
+    ]  # fmt: skip
+    return [
+        header,
+        *[
+            [
+                cost.vendor_name,
+                cost.currency or "",
+                cost.labels,
+                cost.kept_labels,
+                cost.rework_labels,
+                cost.unpriced_labels,
+                cost.hours,
+                cost.total_cost,
+            ]
+            for cost in report.costs
+        ],
+    ]
 
 
 def write_report(report: WeeklyReport, *, output: Path) -> list[Path]:

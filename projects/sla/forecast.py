@@ -27,11 +27,11 @@ that the work needs more than `max_horizon_days`, is CANNOT_FINISH: "cannot fini
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 DONE = "done"
 FORECAST = "forecast"
@@ -91,7 +91,7 @@ class WhatIf:
 
 
 def smoothed_rate(
-    daily_counted: Sequence[float],
+    daily_counted: ArrayLike,
     *,
     window_days: int = DEFAULT_WINDOW_DAYS,
     half_life_days: float = DEFAULT_HALF_LIFE_DAYS,
@@ -105,7 +105,7 @@ def smoothed_rate(
 
 
 def forecast_completion(
-    daily_counted: Sequence[float],
+    daily_counted: ArrayLike,
     *,
     remaining: int,
     as_of: date,
@@ -157,7 +157,9 @@ def misses_due(forecast: CompletionForecast, due: date) -> bool | None:
         return True
     if forecast.status == NO_HISTORY:
         return None
-    return forecast.completion_date > due
+    completion = forecast.completion_date
+    assert completion is not None, "a FORECAST always has its days needed"
+    return completion > due
 
 
 def days_to_finish(remaining: float, daily_rate: float) -> int | None:
@@ -194,29 +196,34 @@ def headcount_needed(
         raise ValueError("the per-annotator rate and hours per day must not be negative")
     capacity = per_annotator_hourly_rate * hours_per_day
     days_available = (due - as_of).days
-    plan = {
-        "current_headcount": current_headcount,
-        "days_available": days_available,
-        "per_annotator_daily_capacity": capacity,
-    }
+
+    def plan(
+        *, needed: int | None, additional: int | None, required_daily_rate: float | None, reason: str | None = None
+    ) -> HeadcountPlan:
+        return HeadcountPlan(
+            needed=needed,
+            current_headcount=current_headcount,
+            additional=additional,
+            days_available=days_available,
+            per_annotator_daily_capacity=capacity,
+            required_daily_rate=required_daily_rate,
+            reason=reason,
+        )
+
     if remaining <= 0:
-        return HeadcountPlan(needed=0, additional=0, required_daily_rate=0.0, **plan)
+        return plan(needed=0, additional=0, required_daily_rate=0.0)
     if days_available <= 0:
         reason = f"the due date {due} leaves no day after {as_of} to work"
-        return HeadcountPlan(needed=None, additional=None, required_daily_rate=None, reason=reason, **plan)
+        return plan(needed=None, additional=None, required_daily_rate=None, reason=reason)
     required = remaining / days_available
     if capacity <= 0:
         reason = "no measured productivity: an annotator adds nothing per day"
-        return HeadcountPlan(needed=None, additional=None, required_daily_rate=required, reason=reason, **plan)
+        return plan(needed=None, additional=None, required_daily_rate=required, reason=reason)
     if current_daily_rate is not None:
         additional = _ceil(max(0.0, required - current_daily_rate) / capacity)
-        return HeadcountPlan(
-            needed=current_headcount + additional, additional=additional, required_daily_rate=required, **plan
-        )
+        return plan(needed=current_headcount + additional, additional=additional, required_daily_rate=required)
     needed = _ceil(required / capacity)
-    return HeadcountPlan(
-        needed=needed, additional=max(0, needed - current_headcount), required_daily_rate=required, **plan
-    )
+    return plan(needed=needed, additional=max(0, needed - current_headcount), required_daily_rate=required)
 
 
 def what_if(
@@ -242,7 +249,7 @@ def what_if(
     return WhatIf(rate, add_annotators, days_needed, completion, due, missed)
 
 
-def _recent_days(daily_counted: Sequence[float], window_days: int) -> np.ndarray:
+def _recent_days(daily_counted: ArrayLike, window_days: int) -> np.ndarray:
     if window_days < 1:
         raise ValueError(f"window_days must be at least 1, got {window_days}")
     days = np.asarray(daily_counted, dtype=float)

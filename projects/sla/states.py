@@ -82,12 +82,12 @@ class Figure:
     high: float | None = None
 
     def __post_init__(self) -> None:
-        if self.low is None:
-            object.__setattr__(self, "low", self.value)
-        if self.high is None:
-            object.__setattr__(self, "high", self.value)
-        if not self.low <= self.value <= self.high:
-            raise ValueError(f"need low <= value <= high, got {self.low}, {self.value}, {self.high}")
+        low = self.value if self.low is None else self.low
+        high = self.value if self.high is None else self.high
+        object.__setattr__(self, "low", low)
+        object.__setattr__(self, "high", high)
+        if not low <= self.value <= high:
+            raise ValueError(f"need low <= value <= high, got {low}, {self.value}, {high}")
 
 
 @dataclass(frozen=True)
@@ -151,7 +151,7 @@ def evaluate(figures: SlaFigures, policy: SlaPolicy, previous: SlaStatus | None,
 
     breach_started = None
     if BREACHED in verdicts or (in_breach and AT_RISK in verdicts):
-        breach_started = (previous.breach_started if in_breach else None) or now
+        breach_started = (previous.breach_started if previous is not None and in_breach else None) or now
         state = ESCALATED if now - breach_started >= timedelta(hours=policy.grace_hours) else BREACHED
     elif AT_RISK in verdicts:
         state = AT_RISK
@@ -161,7 +161,8 @@ def evaluate(figures: SlaFigures, policy: SlaPolicy, previous: SlaStatus | None,
         state = ON_TRACK
 
     changed = state != previous_state
-    since = now if changed else previous.since
+    # An unchanged state has a previous status: the first evaluation always changes.
+    since = previous.since if previous is not None and not changed else now
     return SlaStatus(state, since, breach_started, reasons, now, previous_state, changed)
 
 
@@ -203,7 +204,10 @@ def _turnaround_reason(hours: float | None, limit: float | None) -> Reason | Non
 
 
 def _floor_reason(name: str, figure: Figure | None, floor: float | None) -> Reason | None:
-    if figure is None or floor is None or figure.low >= floor:
+    if figure is None or floor is None:
+        return None
+    assert figure.low is not None and figure.high is not None, "Figure.__post_init__ fills in its interval"
+    if figure.low >= floor:
         return None
     verdict = BREACHED if figure.high < floor else AT_RISK
     where = "wholly below" if verdict == BREACHED else "crosses"

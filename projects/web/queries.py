@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 from django.db.models import Count, QuerySet
 
 from projects.access.scoping import Viewer, visible
-from projects.labeling.queries import batches_with_counts
 from projects.models import Annotation, Annotator, Batch, BatchDecision, LabelStudioProject, Review, SlaStatus, Vendor
+from projects.reporting.list_counts import batches_with_counts
 
 # A correction needs no error category; the vendor still reads it as a kind of error.
 CORRECTED_WITHOUT_CATEGORY = "Label corrected (no error category)"

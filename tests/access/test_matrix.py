@@ -415,6 +415,18 @@ def test_a_rival_id_in_a_filter_answers_like_an_id_that_does_not_exist(world, cl
     assert (rival.status_code, rival.content) == (missing.status_code, missing.content)
 
 
+@pytest.mark.django_db
+@pytest.mark.parametrize(("route", "parameter", "kind"), [row for row in ID_FILTERS if row[2]])
+@pytest.mark.parametrize("value", ["99999999999999999999", "0", "1.5"])
+def test_an_id_no_key_can_hold_is_a_400_naming_the_filter(world, client, route, parameter, kind, value):
+    headers = {"HTTP_AUTHORIZATION": f"Token {world.tokens[PROJECT_MANAGER_ROLE]}"}
+
+    response = client.get(reverse(route), {parameter: value}, **headers)
+
+    assert response.status_code == 400
+    assert parameter in response.json()
+
+
 def _orderings():
     for name, _ in sorted(enumerate_routes().items()):
         if not name.startswith("api:") or not name.endswith("-list"):

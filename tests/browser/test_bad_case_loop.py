@@ -11,8 +11,10 @@ from django.contrib.auth.models import Group
 from playwright.sync_api import expect
 
 from projects.access.roles import PROJECT_MANAGER, QA_REVIEWER
-from projects.datasets.services import build_dataset_version, diff
-from projects.evaluation.services import bad_case_batch_name, evaluate_predictions, send_bad_cases
+from projects.datasets.builds import build_dataset_version
+from projects.datasets.queries import diff_dataset_versions
+from projects.evaluation.bad_cases import bad_case_batch_name, send_bad_cases
+from projects.evaluation.runs import evaluate_predictions
 from projects.labelstudio.client import LabelStudioClient
 from projects.labelstudio.pull import pull_annotations
 from projects.labelstudio.push import push_batch
@@ -30,6 +32,7 @@ from projects.models import (
 from projects.quality.consensus.build import aggregate_batch
 from projects.quality.review.verdicts import decide_batch, record_review
 from projects.quality.sampling.qa_sample import draw_qa_sample
+from tests.actors import SYSTEM, actor_for
 from tests.factories import BatchFactory, LabelingProjectFactory, TaskFactory, UserFactory
 from tests.labelstudio.helpers import choice
 
@@ -97,7 +100,7 @@ def pull_and_accept(batch: Batch, reviewer) -> None:
     """Pull the batch's labels, aggregate them, draw its QA sample, accept every sampled item, accept the batch."""
     label_studio_project = LabelStudioProject.objects.get(batch=batch, kind=LabelStudioProject.Kind.LABELING)
     made = label_in_label_studio(label_studio_project)
-    run = pull_annotations(label_studio_project=label_studio_project)
+    run = pull_annotations(label_studio_project=label_studio_project, actor=SYSTEM)
     assert run.created == made == batch.tasks.count() * OVERLAP
     assert Annotation.objects.filter(task__batch=batch, is_deleted=False).count() == made
 
@@ -105,7 +108,7 @@ def pull_and_accept(batch: Batch, reviewer) -> None:
     assert aggregation.needs_adjudication == 0
     assert aggregation.consensus_rows == batch.tasks.count()
 
-    sample = draw_qa_sample(batch=batch, seed=7, user=reviewer)
+    sample = draw_qa_sample(batch=batch, seed=7, actor=actor_for(reviewer))
     items = list(sample.items.select_related("annotation"))
     assert items, "the QA sample is empty"
     for item in items:
@@ -171,10 +174,10 @@ def test_bad_cases_flow_back_through_label_studio_into_the_next_dataset_version(
         )
 
     # 1. The first batch: pushed, labeled in Label Studio, pulled, aggregated, sampled, accepted; version 1.
-    pushed = push_batch(batch=first)
+    pushed = push_batch(batch=first, actor=SYSTEM)
     assert pushed.pushed == TASKS
     pull_and_accept(first, reviewer)
-    v1 = build_dataset_version(project=project, user=manager)
+    v1 = build_dataset_version(project=project, actor=actor_for(manager))
     assert v1.number == 1 and v1.item_count == TASKS
     assert {item.external_id: item.label for item in v1.items.all()} == {
         f"conv-{number:02d}": {"scenario": truth_of(f"conv-{number:02d}")} for number in range(TASKS)
@@ -183,7 +186,9 @@ def test_bad_cases_flow_back_through_label_studio_into_the_next_dataset_version(
     # 2. A weak model evaluated against version 1.
     external_ids = [f"conv-{number:02d}" for number in range(TASKS)]
     predictions = write_weak_model_predictions(tmp_path / "triage-bot-weak-1.jsonl", external_ids)
-    run = evaluate_predictions(dataset_version=v1, control="scenario", predictions_path=predictions, user=manager)
+    run = evaluate_predictions(
+        dataset_version=v1, control="scenario", predictions_path=predictions, actor=actor_for(manager)
+    )
     expected_accuracy = (TASKS - len(WRONG)) / TASKS
     assert run.metrics["accuracy"] == pytest.approx(expected_accuracy)
     assert run.metrics["labels"] == LABELS
@@ -219,12 +224,12 @@ def test_bad_cases_flow_back_through_label_studio_into_the_next_dataset_version(
     assert shot.stat().st_size > 0
 
     # 4. The bad cases go back to labeling as a new batch for the same vendor.
-    second = send_bad_cases(run=run, user=manager)
+    second = send_bad_cases(run=run, actor=actor_for(manager))
     assert second.name == bad_case_batch_name(run)
     assert second.vendor == vendor_connection.vendor
     bad_case_ids = {f"{external_ids[number]}~{run.pk}" for number in WRONG | UNSURE}
     assert set(Task.objects.filter(batch=second).values_list("external_id", flat=True)) == bad_case_ids
-    pushed = push_batch(batch=second)
+    pushed = push_batch(batch=second, actor=SYSTEM)
     assert pushed.pushed == len(bad_case_ids)
     second_project = LabelStudioProject.objects.get(batch=second, kind=LabelStudioProject.Kind.LABELING)
     assert second_project.label_studio_id != LabelStudioProject.objects.get(batch=first).label_studio_id
@@ -233,10 +238,10 @@ def test_bad_cases_flow_back_through_label_studio_into_the_next_dataset_version(
 
     # 5. Labeled, pulled, accepted; version 2 adds exactly the bad cases' copies.
     pull_and_accept(second, reviewer)
-    v2 = build_dataset_version(project=project, user=manager)
+    v2 = build_dataset_version(project=project, actor=actor_for(manager))
     assert (v2.number, v2.parent, v2.item_count) == (2, v1, TASKS + len(bad_case_ids))
     assert v2.content_hash != v1.content_hash
-    changes = diff(v1, v2)
+    changes = diff_dataset_versions(v1, v2)
     assert set(changes.added) == bad_case_ids and len(changes.added) == len(bad_case_ids)
     assert (changes.removed, changes.relabeled, changes.unchanged) == ((), (), TASKS)
     assert DatasetVersion.objects.filter(project=project).count() == 2

@@ -11,6 +11,7 @@ from projects.labelstudio.accounts import label_studio_email
 from projects.labelstudio.pull import pull_annotations
 from projects.labelstudio.push import label_studio_title, push_batch
 from projects.models import Annotation, AnnotatorAccount, LabelStudioProject
+from tests.actors import SYSTEM
 from tests.labelstudio.helpers import make_batch
 
 pytestmark = [pytest.mark.browser, pytest.mark.labelstudio]
@@ -22,7 +23,7 @@ def test_label_submitted_in_the_browser_is_pulled_as_the_annotators(
     vendor_connection, label_studio_server, page, screenshot
 ):
     batch = make_batch(vendor_connection, tasks=3, overlap=1, predictions=False)
-    push_batch(batch=batch)
+    push_batch(batch=batch, actor=SYSTEM)
     label_studio_project = LabelStudioProject.objects.get(batch=batch)
     account = AnnotatorAccount.objects.filter(connection=vendor_connection).order_by("pk").first()
     annotator = account.annotator
@@ -55,7 +56,7 @@ def test_label_submitted_in_the_browser_is_pulled_as_the_annotators(
     expect(page.get_by_text("Submitted annotations: 1")).to_be_visible()
     screenshot(page, "4-submitted")
 
-    run = pull_annotations(label_studio_project=label_studio_project)
+    run = pull_annotations(label_studio_project=label_studio_project, actor=SYSTEM)
 
     assert run.created == 1
     annotation = Annotation.objects.get(task__batch=batch)

@@ -15,6 +15,7 @@ from projects.access.roles import ANNOTATOR, VENDOR_MANAGER
 from projects.labelstudio.accounts import label_studio_email
 from projects.labelstudio.push import label_studio_title, push_batch
 from projects.models import Annotator, Batch, LabelStudioConnection, LabelStudioProject, VendorManager
+from tests.actors import SYSTEM
 from tests.conftest import TOKEN_ENV_VAR
 from tests.factories import (
     AnnotationFactory,
@@ -152,7 +153,7 @@ def test_annotator_follows_the_link_to_their_batch_in_label_studio(live_server, 
     connection = LabelStudioConnection.objects.create(
         name="ls-lingua", url=label_studio_server.url, vendor=batch.vendor, token_env_var=TOKEN_ENV_VAR
     )
-    push_batch(batch=batch, connection=connection)
+    push_batch(batch=batch, connection=connection, actor=SYSTEM)
     label_studio_project = LabelStudioProject.objects.get(batch=batch)
     annotator = lingua.annotators[0]
 

@@ -30,6 +30,7 @@ from projects.models import (
     VendorManager,
 )
 from projects.quality.review.rework import send_rework
+from tests.actors import actor_for
 from tests.factories import (
     AnnotationFactory,
     AnnotatorFactory,
@@ -243,7 +244,7 @@ def test_annotator_opens_the_rework_project_from_the_portal_and_reads_the_review
     live_server, vendor_connection, label_studio_server, page, screenshot
 ):
     batch, _, rejected = rejected_batch(vendor_connection)
-    send_rework(batch=batch, user=None)
+    send_rework(batch=batch, actor=actor_for(None))
     rework = LabelStudioProject.objects.get(batch=batch, kind=LabelStudioProject.Kind.REWORK)
     annotator = rejected.annotator
     annotator.user.groups.add(Group.objects.get(name=ANNOTATOR))

@@ -10,9 +10,10 @@ from django.db.models import ProtectedError
 from rest_framework.authtoken.models import Token
 
 from projects.access.roles import PROJECT_MANAGER, QA_REVIEWER
+from projects.datasets.builds import DatasetUnchanged, build_dataset_version
 from projects.datasets.canonical import content_hash, split_for
 from projects.datasets.exports import export_chunks
-from projects.datasets.services import DatasetUnchanged, build_dataset_version, diff
+from projects.datasets.queries import diff_dataset_versions
 from projects.models import (
     Adjudication,
     DatasetExclusion,
@@ -22,6 +23,7 @@ from projects.models import (
     ItemConsensus,
     Review,
 )
+from tests.actors import actor_for
 from tests.factories import AnnotationFactory, LabelingProjectFactory, TaskFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -83,10 +85,10 @@ def jsonl_bytes(version) -> bytes:
 
 
 def test_building_twice_from_the_same_labels_gives_the_same_hash(project, labeled, manager):
-    first = build_dataset_version(project=project, user=manager, note="first")
+    first = build_dataset_version(project=project, actor=actor_for(manager), note="first")
 
     with pytest.raises(DatasetUnchanged, match="Nothing changed since version 1") as unchanged:
-        build_dataset_version(project=project, user=manager)
+        build_dataset_version(project=project, actor=actor_for(manager))
 
     assert unchanged.value.content_hash == first.content_hash
     assert DatasetVersion.objects.filter(project=project).count() == 1
@@ -94,7 +96,7 @@ def test_building_twice_from_the_same_labels_gives_the_same_hash(project, labele
 
 
 def test_the_hash_is_the_sha256_of_the_jsonl_export_and_of_the_canonical_form(project, labeled, manager):
-    version = build_dataset_version(project=project, user=manager)
+    version = build_dataset_version(project=project, actor=actor_for(manager))
     exported = jsonl_bytes(version)
 
     assert hashlib.sha256(exported).hexdigest() == version.content_hash
@@ -107,16 +109,16 @@ def test_the_hash_is_the_sha256_of_the_jsonl_export_and_of_the_canonical_form(pr
 
 
 def test_a_changed_label_gives_a_new_version_with_another_hash_and_a_diff(project, labeled, manager):
-    first = build_dataset_version(project=project, user=manager)
+    first = build_dataset_version(project=project, actor=actor_for(manager))
     ItemConsensus.objects.filter(task=labeled[3]).update(label="not_received")
     TaskFactory(project=project, external_id="item-99")
     consensus(project.tasks.get(external_id="item-99"), "refund")
 
-    second = build_dataset_version(project=project, user=manager)
+    second = build_dataset_version(project=project, actor=actor_for(manager))
 
     assert second.number == 2 and second.parent == first
     assert second.content_hash != first.content_hash
-    changes = diff(first, second)
+    changes = diff_dataset_versions(first, second)
     assert changes.added == ("item-99",)
     assert [(relabel.external_id, relabel.new_label) for relabel in changes.relabeled] == [
         ("item-03", {"scenario": "not_received"})
@@ -135,7 +137,7 @@ def test_a_correction_beats_an_adjudication_which_beats_the_consensus(project, m
         Adjudication.objects.create(task=task, control_name="scenario", label="damaged", adjudicator=manager)
     correct(corrected, "not_received", reviewer)
 
-    version = build_dataset_version(project=project, user=manager)
+    version = build_dataset_version(project=project, actor=actor_for(manager))
 
     items = {item.external_id: item for item in version.items.all()}
     assert items["a-corrected"].label == {"scenario": "not_received"}
@@ -158,7 +160,7 @@ def test_tasks_below_the_threshold_or_without_a_label_are_left_out_with_why(proj
     consensus(half, "refund", confidence=0.9)
     consensus(half, 4, confidence=0.5, control="helpfulness", method="majority")
 
-    version = build_dataset_version(project=project, user=manager)
+    version = build_dataset_version(project=project, actor=actor_for(manager))
 
     assert [item.external_id for item in version.items.all()] == ["confident"]
     reasons = dict(version.exclusions.values_list("external_id", "reason"))
@@ -178,12 +180,12 @@ def test_tasks_below_the_threshold_or_without_a_label_are_left_out_with_why(proj
 
 
 def test_splits_follow_the_external_id_and_stay_put_in_later_versions(project, labeled, manager):
-    first = build_dataset_version(project=project, user=manager)
+    first = build_dataset_version(project=project, actor=actor_for(manager))
     project.slug = "renamed-triage"
     project.save()
     ItemConsensus.objects.filter(task=labeled[0]).update(label="damaged")
 
-    second = build_dataset_version(project=project, user=manager)
+    second = build_dataset_version(project=project, actor=actor_for(manager))
 
     expected = {task.external_id: split_for(task.external_id, seed_name="gold-triage") for task in labeled}
     assert dict(first.items.values_list("external_id", "split")) == expected
@@ -192,7 +194,7 @@ def test_splits_follow_the_external_id_and_stay_put_in_later_versions(project, l
 
 
 def test_the_orm_refuses_to_change_or_delete_a_built_version(project, labeled, manager):
-    version = build_dataset_version(project=project, user=manager)
+    version = build_dataset_version(project=project, actor=actor_for(manager))
     item = version.items.first()
 
     with pytest.raises(DatasetImmutable):
@@ -220,7 +222,7 @@ def test_the_orm_refuses_to_change_or_delete_a_built_version(project, labeled, m
 
 
 def test_the_admin_shows_a_version_but_has_no_change_or_delete(client, project, labeled, manager):
-    version = build_dataset_version(project=project, user=manager)
+    version = build_dataset_version(project=project, actor=actor_for(manager))
     client.force_login(manager)
 
     page = client.get(f"/admin/projects/datasetversion/{version.pk}/change/")
@@ -237,7 +239,7 @@ def test_the_admin_shows_a_version_but_has_no_change_or_delete(client, project, 
 
 @pytest.mark.parametrize("method", ["put", "patch", "delete"])
 def test_the_api_refuses_to_change_a_version_or_an_item(client, project, labeled, manager, method):
-    version = build_dataset_version(project=project, user=manager)
+    version = build_dataset_version(project=project, actor=actor_for(manager))
     item = version.items.first()
     headers = {"HTTP_AUTHORIZATION": f"Token {Token.objects.create(user=manager).key}"}
 
@@ -254,7 +256,7 @@ def test_a_bad_case_copy_sits_in_its_originals_split(project, labeled, manager):
         consensus(copy, "refund")
         copies.append(copy)
 
-    version = build_dataset_version(project=project, user=manager)
+    version = build_dataset_version(project=project, actor=actor_for(manager))
 
     splits = dict(version.items.values_list("external_id", "split"))
     assert {splits[f"{task.external_id}~7"] for task in labeled} == {splits[task.external_id] for task in labeled}

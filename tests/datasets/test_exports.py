@@ -12,9 +12,10 @@ import pytest
 from django.core.management import call_command
 
 from projects.datasets import exports
+from projects.datasets.builds import build_dataset_version
 from projects.datasets.queries import iter_item_dicts
-from projects.datasets.services import build_dataset_version
 from projects.models import Adjudication, ItemConsensus
+from tests.actors import actor_for
 from tests.factories import LabelingProjectFactory, TaskFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -40,7 +41,7 @@ def version():
         )
         if number == 7:
             Adjudication.objects.create(task=task, control_name="scenario", label="damaged", adjudicator=adjudicator)
-    return build_dataset_version(project=project, user=adjudicator)
+    return build_dataset_version(project=project, actor=actor_for(adjudicator))
 
 
 def exported(version, export_format: str) -> bytes:

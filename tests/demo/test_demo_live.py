@@ -26,7 +26,8 @@ from projects.models import (
     VendorRate,
 )
 from projects.quality.review.pages import batches_for_review
-from projects.sla.queries import vendor_costs
+from projects.reporting.costs import vendor_costs
+from tests.actors import SYSTEM
 
 pytestmark = pytest.mark.labelstudio
 
@@ -49,7 +50,7 @@ def test_the_workforce_labels_through_label_studio_and_the_pull_attributes_each_
     # Last week's batches fully, this week's half: (8 + 8 + 4 + 4) tasks × overlap 2.
     assert made == 48
     assert label_like_the_workforce(result.project, seed=7, say=lambda line: None) == 0, "a rerun labels nothing twice"
-    sync_all(project_slug=result.project.slug)
+    sync_all(project_slug=result.project.slug, actor=SYSTEM)
 
     annotations = Annotation.objects.filter(task__project=result.project).select_related("annotator__user")
     assert annotations.count() == 48

@@ -9,9 +9,10 @@ from django.contrib.auth.models import Group
 from django.urls import reverse
 
 from projects.access.roles import ANNOTATOR, PROJECT_MANAGER, QA_REVIEWER, VENDOR_MANAGER
-from projects.datasets.services import build_dataset_version
-from projects.evaluation.services import evaluate_predictions
+from projects.datasets.builds import build_dataset_version
+from projects.evaluation.runs import evaluate_predictions
 from projects.models import Batch, ItemConsensus
+from tests.actors import actor_for
 from tests.factories import LabelingProjectFactory, TaskFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -34,11 +35,11 @@ def run(tmp_path):
             task=task, control_name="scenario", method="majority", label=gold, confidence=0.9, ratings=3
         )
         lines.append(json.dumps({"external_id": f"conv-{number}", "prediction": predicted, "score": 0.9}))
-    version = build_dataset_version(project=project, user=manager)
+    version = build_dataset_version(project=project, actor=actor_for(manager))
     path = tmp_path / "predictions.jsonl"
     path.write_text("\n".join(lines), encoding="utf-8")
     return evaluate_predictions(
-        dataset_version=version, control="scenario", predictions_path=path, user=manager, model_name="bot"
+        dataset_version=version, control="scenario", predictions_path=path, actor=actor_for(manager), model_name="bot"
     )
 
 

@@ -11,16 +11,14 @@ from django.contrib.auth.models import Group
 from django.core.management import call_command
 
 from projects.access.roles import PROJECT_MANAGER
-from projects.datasets.services import build_dataset_version, diff
+from projects.datasets.builds import build_dataset_version
+from projects.datasets.queries import diff_dataset_versions
+from projects.evaluation.bad_cases import send_bad_cases
 from projects.evaluation.endpoint import ChatEndpoint, ask, parse_answer
-from projects.evaluation.services import (
-    EvaluationRefused,
-    PredictionFileError,
-    compare_runs,
-    evaluate_predictions,
-    send_bad_cases,
-)
+from projects.evaluation.errors import EvaluationRefused, PredictionFileError
+from projects.evaluation.runs import compare_runs, evaluate_predictions
 from projects.models import Batch, EvaluationPrediction, EvaluationRun, ItemConsensus, Task
+from tests.actors import actor_for
 from tests.factories import BatchFactory, LabelingProjectFactory, TaskFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -73,7 +71,7 @@ def version(manager):
             ItemConsensus.objects.create(
                 task=task, control_name=control, method="majority", label=value, confidence=0.9, ratings=3
             )
-    return build_dataset_version(project=project, user=manager)
+    return build_dataset_version(project=project, actor=actor_for(manager))
 
 
 def write_predictions(path, labels, *, scores=SCORES, model="triage-bot", model_version="1"):
@@ -95,7 +93,9 @@ def write_predictions(path, labels, *, scores=SCORES, model="triage-bot", model_
 def test_a_jsonl_run_is_scored_and_stored_with_the_whole_report(version, manager, tmp_path):
     path = write_predictions(tmp_path / "a.jsonl", PREDICTIONS_A[:9])  # conv-09 has no prediction
 
-    run = evaluate_predictions(dataset_version=version, control="scenario", predictions_path=path, user=manager)
+    run = evaluate_predictions(
+        dataset_version=version, control="scenario", predictions_path=path, actor=actor_for(manager)
+    )
 
     assert (run.model_name, run.model_version, run.source) == ("triage-bot", "1", "a.jsonl")
     assert (run.item_count, run.missing_count, run.created_by) == (9, 1, manager)
@@ -135,7 +135,9 @@ def test_a_bad_file_is_refused_naming_line_and_field_and_nothing_is_written(vers
     )
 
     with pytest.raises(PredictionFileError) as refused:
-        evaluate_predictions(dataset_version=version, control="scenario", predictions_path=path, user=manager)
+        evaluate_predictions(
+            dataset_version=version, control="scenario", predictions_path=path, actor=actor_for(manager)
+        )
 
     message = str(refused.value)
     assert "bad.jsonl line 2, field external_id: 'conv-77' is not an item" in message
@@ -148,7 +150,9 @@ def test_a_bad_file_is_refused_naming_line_and_field_and_nothing_is_written(vers
 def test_a_control_that_is_not_single_choice_is_refused(version, manager, tmp_path):
     path = write_predictions(tmp_path / "a.jsonl", PREDICTIONS_A)
     with pytest.raises(EvaluationRefused, match="'helpfulness' is not a single-choice control"):
-        evaluate_predictions(dataset_version=version, control="helpfulness", predictions_path=path, user=manager)
+        evaluate_predictions(
+            dataset_version=version, control="helpfulness", predictions_path=path, actor=actor_for(manager)
+        )
 
 
 class StandInModel(BaseHTTPRequestHandler):
@@ -190,7 +194,7 @@ def stand_in_model():
 def test_endpoint_mode_asks_the_model_per_item_with_the_project_prompt(version, manager, stand_in_model):
     endpoint = ChatEndpoint(stand_in_model, "stand-in", timeout=5, retries=2, backoff=0.01)
 
-    run = evaluate_predictions(dataset_version=version, control="scenario", endpoint=endpoint, user=manager)
+    run = evaluate_predictions(dataset_version=version, control="scenario", endpoint=endpoint, actor=actor_for(manager))
 
     assert run.item_count == 10 and run.missing_count == 0
     assert run.model_name == "stand-in" and run.source == f"{stand_in_model}/v1/chat/completions"
@@ -220,7 +224,7 @@ def test_the_endpoint_api_key_setting_is_sent_as_a_bearer_token_on_every_attempt
 def test_an_unreachable_endpoint_is_refused_and_nothing_is_written(version, manager):
     endpoint = ChatEndpoint("http://127.0.0.1:9", "stand-in", timeout=1, retries=1, backoff=0.01)
     with pytest.raises(EvaluationRefused, match="did not answer after 2 attempts"):
-        evaluate_predictions(dataset_version=version, control="scenario", endpoint=endpoint, user=manager)
+        evaluate_predictions(dataset_version=version, control="scenario", endpoint=endpoint, actor=actor_for(manager))
     assert not EvaluationRun.objects.exists()
 
 
@@ -236,13 +240,13 @@ def test_compare_runs_gives_the_difference_its_interval_mcnemar_and_the_disagree
         dataset_version=version,
         control="scenario",
         predictions_path=write_predictions(tmp_path / "a.jsonl", PREDICTIONS_A),
-        user=manager,
+        actor=actor_for(manager),
     )
     run_b = evaluate_predictions(
         dataset_version=version,
         control="scenario",
         predictions_path=write_predictions(tmp_path / "b.jsonl", PREDICTIONS_B, model_version="2"),
-        user=manager,
+        actor=actor_for(manager),
     )
 
     result = compare_runs(run_a, run_b)
@@ -265,10 +269,10 @@ def test_bad_cases_go_back_as_a_pre_annotated_batch_and_the_next_version_takes_t
         dataset_version=version,
         control="scenario",
         predictions_path=write_predictions(tmp_path / "a.jsonl", PREDICTIONS_A),
-        user=manager,
+        actor=actor_for(manager),
     )
 
-    batch = send_bad_cases(run=run, user=manager, confidence_below=0.6)
+    batch = send_bad_cases(run=run, actor=actor_for(manager), confidence_below=0.6)
 
     # Wrong (conv-08, conv-09) most confident first, then right but unsure (conv-05 at 0.55).
     tasks = list(Task.objects.filter(batch=batch).order_by("id"))
@@ -286,7 +290,7 @@ def test_bad_cases_go_back_as_a_pre_annotated_batch_and_the_next_version_takes_t
         }
     ]
     with pytest.raises(EvaluationRefused, match="already sent"):
-        send_bad_cases(run=run, user=manager)
+        send_bad_cases(run=run, actor=actor_for(manager))
     assert Batch.objects.filter(project=version.project).count() == 2
 
     for task in tasks:  # labeled and accepted: a confident consensus on every control
@@ -294,8 +298,8 @@ def test_bad_cases_go_back_as_a_pre_annotated_batch_and_the_next_version_takes_t
             ItemConsensus.objects.create(
                 task=task, control_name=control, method="majority", label=value, confidence=0.95, ratings=3
             )
-    next_version = build_dataset_version(project=version.project, user=manager)
-    assert diff(version, next_version).added == tuple(sorted(task.external_id for task in tasks))
+    next_version = build_dataset_version(project=version.project, actor=actor_for(manager))
+    assert diff_dataset_versions(version, next_version).added == tuple(sorted(task.external_id for task in tasks))
 
 
 def test_the_commands_evaluate_compare_and_send(version, manager, tmp_path, capsys):

@@ -13,6 +13,7 @@ from django.core.management.base import CommandError
 from projects.ingest.errors import ImportRefused
 from projects.ingest.services import import_tasks
 from projects.models import Task, TaskImport
+from tests.actors import SYSTEM, actor_for
 from tests.factories import BatchFactory, LabelingProjectFactory, TaskFactory
 from tests.ingest.pii import BEIJING_ID, VISA, spaced
 
@@ -74,7 +75,7 @@ def test_bad_file_exits_non_zero_names_line_and_field_and_writes_nothing(triage_
 
 
 def test_gb18030_csv_of_mandarin_conversations_keeps_its_text(triage_project):
-    result = import_tasks(project=triage_project, path=FILES / "good" / "mandarin_gb18030.csv")
+    result = import_tasks(project=triage_project, path=FILES / "good" / "mandarin_gb18030.csv", actor=SYSTEM)
 
     assert result.encoding == "gb18030"
     assert result.task_count == 4
@@ -91,14 +92,14 @@ def test_gb18030_csv_of_mandarin_conversations_keeps_its_text(triage_project):
 
 
 def test_utf8_with_bom_reads_the_first_column_name_cleanly(triage_project):
-    result = import_tasks(project=triage_project, path=FILES / "good" / "mandarin_utf8_bom.csv")
+    result = import_tasks(project=triage_project, path=FILES / "good" / "mandarin_utf8_bom.csv", actor=SYSTEM)
 
     assert result.encoding == "utf-8"
     assert set(Task.objects.values_list("external_id", flat=True)) == {"bom-001", "bom-002", "bom-003", "bom-004"}
 
 
 def test_jsonl_with_gold_predictions_and_mixed_language(triage_project):
-    result = import_tasks(project=triage_project, path=FILES / "good" / "mixed.jsonl")
+    result = import_tasks(project=triage_project, path=FILES / "good" / "mixed.jsonl", actor=SYSTEM)
 
     assert result.task_count == 4
     assert result.gold_count == 1
@@ -112,7 +113,7 @@ def test_jsonl_with_gold_predictions_and_mixed_language(triage_project):
 
 
 def test_label_studio_export_takes_ground_truth_as_gold_and_ids_as_external_ids(triage_project):
-    import_tasks(project=triage_project, path=FILES / "good" / "labelstudio_export.json")
+    import_tasks(project=triage_project, path=FILES / "good" / "labelstudio_export.json", actor=SYSTEM)
 
     gold = Task.objects.get(external_id="ls-1")
     assert gold.is_gold
@@ -124,7 +125,9 @@ def test_import_into_a_batch_records_who_and_which_file(triage_project, django_u
     batch = BatchFactory(project=triage_project, name="week-47")
     user = django_user_model.objects.create_user("pm", password="a-long-test-password")
 
-    result = import_tasks(project=triage_project, path=FILES / "good" / "mixed.jsonl", batch=batch, user=user)
+    result = import_tasks(
+        project=triage_project, path=FILES / "good" / "mixed.jsonl", batch=batch, actor=actor_for(user)
+    )
 
     task_import = TaskImport.objects.get(pk=result.task_import_id)
     assert (task_import.file_name, task_import.task_count, task_import.created_by) == ("mixed.jsonl", 4, user)
@@ -132,10 +135,10 @@ def test_import_into_a_batch_records_who_and_which_file(triage_project, django_u
 
 
 def test_the_same_file_twice_is_refused_the_second_time(triage_project):
-    import_tasks(project=triage_project, path=FILES / "good" / "mixed.jsonl")
+    import_tasks(project=triage_project, path=FILES / "good" / "mixed.jsonl", actor=SYSTEM)
 
     with pytest.raises(ImportRefused) as refused:
-        import_tasks(project=triage_project, path=FILES / "good" / "mixed.jsonl")
+        import_tasks(project=triage_project, path=FILES / "good" / "mixed.jsonl", actor=SYSTEM)
 
     assert len(refused.value.errors) == 4
     assert Task.objects.count() == 4
@@ -147,7 +150,7 @@ def test_many_errors_are_reported_together_up_to_the_limit(triage_project, tmp_p
     path.write_text("\n".join(json.dumps({"external_id": f"t-{n}", "message": "hi"}) for n in range(20)))
 
     with pytest.raises(ImportRefused) as refused:
-        import_tasks(project=triage_project, path=path)
+        import_tasks(project=triage_project, path=path, actor=SYSTEM)
 
     assert [error.line for error in refused.value.errors] == [1, 2, 3, 4, 5]
     assert refused.value.more
@@ -161,7 +164,7 @@ def test_large_file_is_written_in_chunks_in_one_transaction(triage_project, tmp_
         "\n".join(json.dumps({"external_id": f"t-{n}", "message": "Where is it?", "reply": "Soon"}) for n in range(50))
     )
 
-    result = import_tasks(project=triage_project, path=path)
+    result = import_tasks(project=triage_project, path=path, actor=SYSTEM)
 
     assert result.task_count == Task.objects.count() == 50
 
@@ -233,7 +236,7 @@ def test_imported_tasks_are_redacted_and_originals_are_not_kept_by_default(dialo
     path = tmp_path / "conversations.jsonl"
     rows = write_conversations(path)
 
-    result = import_tasks(project=dialogue_project, path=path)
+    result = import_tasks(project=dialogue_project, path=path, actor=SYSTEM)
 
     tasks = {task.external_id: task for task in Task.objects.all()}
     assert [turn["text"] for turn in tasks["c-1"].data["dialogue"]] == [
@@ -255,7 +258,7 @@ def test_the_import_report_counts_per_kind_and_field_and_never_holds_values(dial
     path = tmp_path / "conversations.jsonl"
     write_conversations(path)
 
-    import_tasks(project=dialogue_project, path=path)
+    import_tasks(project=dialogue_project, path=path, actor=SYSTEM)
 
     report = TaskImport.objects.get().redaction_report
     assert report == {
@@ -275,7 +278,7 @@ def test_originals_are_kept_for_redacted_tasks_when_the_project_opts_in(dialogue
     path = tmp_path / "conversations.jsonl"
     rows = write_conversations(path)
 
-    result = import_tasks(project=dialogue_project, path=path)
+    result = import_tasks(project=dialogue_project, path=path, actor=SYSTEM)
 
     tasks = {task.external_id: task for task in Task.objects.all()}
     assert tasks["c-1"].original_data == {"dialogue": rows[0]["dialogue"]}
@@ -293,7 +296,7 @@ def test_a_project_with_redaction_off_imports_data_as_it_is(dialogue_project, tm
     path = tmp_path / "conversations.jsonl"
     rows = write_conversations(path)
 
-    import_tasks(project=dialogue_project, path=path)
+    import_tasks(project=dialogue_project, path=path, actor=SYSTEM)
 
     assert Task.objects.get(external_id="c-2").data == {"dialogue": rows[1]["dialogue"]}
     assert Task.objects.filter(original_data__isnull=False).count() == 0
@@ -316,7 +319,7 @@ def test_a_csv_of_text_fields_is_redacted_too(triage_project, tmp_path):
         encoding="utf-8",
     )
 
-    import_tasks(project=triage_project, path=path)
+    import_tasks(project=triage_project, path=path, actor=SYSTEM)
 
     assert Task.objects.get(external_id="m-1").data == {
         "message": "我的手机 [PHONE]，邮箱 [EMAIL]",

@@ -6,10 +6,11 @@ import pytest
 from auditlog.models import LogEntry
 from django.contrib.contenttypes.models import ContentType
 
+from projects.audit import Actor
 from projects.labeling.batch_tasks import PutInBatchRefused, put_tasks_in_batch
-from projects.labeling.queries import batches_with_counts
 from projects.labeling.services import current_config_version
 from projects.models import Batch, LabelStudioConnection, LabelStudioProject, PushedTask, Task
+from projects.reporting.list_counts import batches_with_counts
 from tests.factories import BatchFactory, LabelingProjectFactory, TaskFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -28,7 +29,7 @@ def world():
         "batch": batch,
         "earlier": earlier,
         "imported": imported,
-        "pm": UserFactory(username="pm"),
+        "pm": Actor.person(UserFactory(username="pm"), via="admin"),
     }
 
 
@@ -63,8 +64,9 @@ def test_imported_tasks_and_a_planned_batchs_tasks_move_into_the_batch_each_move
     assert batches_with_counts().get(pk=world["earlier"].pk).task_count == 0
     entries = LogEntry.objects.filter(content_type=ContentType.objects.get_for_model(Task)).order_by("object_id")
     assert [(entry.object_id, entry.actor, entry.action) for entry in entries] == [
-        (task.pk, pm, LogEntry.Action.UPDATE) for task in moving
+        (task.pk, pm.user, LogEntry.Action.UPDATE) for task in moving
     ]
+    assert entries[0].additional_data == {"actor": "pm", "via": "admin"}
     assert entries[0].changes == {"batch": ["None", str(batch)]}
     assert entries[3].changes == {"batch": [str(world["earlier"]), str(batch)]}
 
@@ -151,6 +153,8 @@ def test_no_tasks_chosen_is_refused(world):
         put_tasks_in_batch(tasks=Task.objects.none(), batch=world["batch"], actor=world["pm"])
 
 
-def test_the_arguments_are_keyword_only(world):
+def test_the_arguments_are_keyword_only_and_the_actor_is_an_actor(world):
     with pytest.raises(TypeError):
-        put_tasks_in_batch(world["imported"], world["batch"], world["pm"])  # type: ignore[misc]
+        put_tasks_in_batch(world["imported"], world["batch"], actor=world["pm"])  # type: ignore[misc]
+    with pytest.raises(TypeError, match="actor must be an Actor"):
+        put_tasks_in_batch(tasks=world["imported"], batch=world["batch"], actor=world["pm"].user)

@@ -9,6 +9,7 @@ import pytest
 from projects.labeling.gold_mixing import gold_wanted, mix_gold
 from projects.models import GoldRetirement, Task
 from projects.quality.gold.scores import gold_exposure, retire_overexposed_gold
+from tests.actors import SYSTEM
 from tests.factories import AnnotationFactory, AnnotatorFactory, BatchFactory, LabelingProjectFactory, TaskFactory
 
 pytestmark = pytest.mark.django_db
@@ -79,7 +80,7 @@ def test_least_seen_items_come_first_and_retired_items_never():
     exposures = {(exposure.task, exposure.vendor): exposure for exposure in gold_exposure(project=project)}
     assert {task for task, _ in exposures} == set(seen)  # counted on the item, not the copy
     assert all(exposure.annotators == 2 and exposure.over_exposed for exposure in exposures.values())
-    assert {exposure.task for exposure in retire_overexposed_gold(project=project)} == set(seen)
+    assert {exposure.task for exposure in retire_overexposed_gold(project=project, actor=SYSTEM)} == set(seen)
     assert set(GoldRetirement.objects.values_list("task_id", flat=True)) == set(seen)
 
     second = batch_of(project, vendor=vendor, regular=2)

@@ -16,6 +16,7 @@ from django.db import connection
 from projects.labelstudio.client import LabelStudioClient
 from projects.labelstudio.push import push_batch
 from projects.models import Annotation, AnnotatorAccount, LabelStudioProject, SyncRun
+from tests.actors import SYSTEM
 from tests.labelstudio.helpers import SCENARIOS, assert_mirrors_label_studio_export, choice, make_batch
 
 pytestmark = pytest.mark.labelstudio
@@ -78,7 +79,7 @@ def two_workers(transactional_db, label_studio_server):
 def test_two_full_pulls_at_once_on_two_workers_create_no_duplicates(vendor_connection, two_workers):
     sender, queue = two_workers
     batch = make_batch(vendor_connection, tasks=40, predictions=False)
-    push_batch(batch=batch)
+    push_batch(batch=batch, actor=SYSTEM)
     label_studio_project = LabelStudioProject.objects.get(batch=batch)
     client = LabelStudioClient.for_connection(vendor_connection)
     accounts = list(AnnotatorAccount.objects.filter(connection=vendor_connection))

@@ -11,6 +11,7 @@ from projects.labelstudio.connections import TenancyRefused
 from projects.labelstudio.pull import pull_annotations
 from projects.labelstudio.push import PushRefused, push_batch
 from projects.models import Annotation, AnnotationVersion, AnnotatorAccount, Batch, LabelStudioProject, SyncRun, Task
+from tests.actors import SYSTEM
 from tests.factories import TaskFactory, VendorFactory
 from tests.labelstudio.helpers import assert_mirrors_label_studio_export, choice, label_tasks, make_batch
 
@@ -20,7 +21,7 @@ pytestmark = pytest.mark.labelstudio
 def test_push_label_pull_equals_label_studio_export(vendor_connection):
     batch = make_batch(vendor_connection, tasks=12)
 
-    result = push_batch(batch=batch)
+    result = push_batch(batch=batch, actor=SYSTEM)
 
     label_studio_project = LabelStudioProject.objects.get(batch=batch)
     client = LabelStudioClient.for_connection(vendor_connection)
@@ -36,7 +37,7 @@ def test_push_label_pull_equals_label_studio_export(vendor_connection):
     assert AnnotatorAccount.objects.filter(connection=vendor_connection).count() == 3
 
     label_tasks(label_studio_project, per_task=2)
-    run = pull_annotations(label_studio_project=label_studio_project)
+    run = pull_annotations(label_studio_project=label_studio_project, actor=SYSTEM)
 
     assert run.kind == SyncRun.Kind.FULL
     assert run.created == 24
@@ -50,16 +51,16 @@ def test_push_label_pull_equals_label_studio_export(vendor_connection):
 
 def test_edits_keep_the_earlier_version_and_deletions_are_mirrored(vendor_connection):
     batch = make_batch(vendor_connection, tasks=6, predictions=False)
-    push_batch(batch=batch)
+    push_batch(batch=batch, actor=SYSTEM)
     label_studio_project = LabelStudioProject.objects.get(batch=batch)
     annotation_ids = label_tasks(label_studio_project, per_task=1, skip_first=False)
-    pull_annotations(label_studio_project=label_studio_project)
+    pull_annotations(label_studio_project=label_studio_project, actor=SYSTEM)
     client = LabelStudioClient.for_connection(vendor_connection)
 
     edited, deleted = annotation_ids[1], annotation_ids[2]
     client.request("PATCH", f"api/annotations/{edited}/", what="edit", body={"result": [choice("scenario", "damaged")]})
     client.request("DELETE", f"api/annotations/{deleted}/", what="delete")
-    run = pull_annotations(label_studio_project=label_studio_project)
+    run = pull_annotations(label_studio_project=label_studio_project, actor=SYSTEM)
 
     assert run.kind == SyncRun.Kind.INCREMENTAL
     assert (run.created, run.updated, run.deleted) == (0, 1, 1)
@@ -74,23 +75,23 @@ def test_edits_keep_the_earlier_version_and_deletions_are_mirrored(vendor_connec
     assert gone.task.status == Task.Status.PUSHED
     assert_mirrors_label_studio_export(label_studio_project)
 
-    again = pull_annotations(label_studio_project=label_studio_project)
+    again = pull_annotations(label_studio_project=label_studio_project, actor=SYSTEM)
     assert (again.created, again.updated, again.deleted) == (0, 0, 0)
 
 
 def test_incremental_pull_reads_only_changed_tasks(vendor_connection, settings):
     settings.LABEL_STUDIO_PULL_OVERLAP_SECONDS = 0
     batch = make_batch(vendor_connection, tasks=20, predictions=False)
-    push_batch(batch=batch)
+    push_batch(batch=batch, actor=SYSTEM)
     label_studio_project = LabelStudioProject.objects.get(batch=batch)
     annotation_ids = label_tasks(label_studio_project, per_task=1, skip_first=False)
-    pull_annotations(label_studio_project=label_studio_project)
+    pull_annotations(label_studio_project=label_studio_project, actor=SYSTEM)
 
     client = LabelStudioClient.for_connection(vendor_connection)
     client.request(
         "PATCH", f"api/annotations/{annotation_ids[7]}/", what="edit", body={"result": [choice("scenario", "refund")]}
     )
-    run = pull_annotations(label_studio_project=label_studio_project)
+    run = pull_annotations(label_studio_project=label_studio_project, actor=SYSTEM)
 
     assert run.kind == SyncRun.Kind.INCREMENTAL
     assert run.tasks_seen <= 2  # the edited task (and at most one at the cursor's edge), not 20
@@ -98,9 +99,9 @@ def test_incremental_pull_reads_only_changed_tasks(vendor_connection, settings):
 
 def test_rerunning_a_push_sends_nothing_twice(vendor_connection):
     batch = make_batch(vendor_connection, tasks=8)
-    push_batch(batch=batch)
+    push_batch(batch=batch, actor=SYSTEM)
 
-    again = push_batch(batch=batch)
+    again = push_batch(batch=batch, actor=SYSTEM)
 
     assert again.pushed == 0
     assert again.already_there == 8
@@ -126,7 +127,7 @@ def test_gold_from_the_projects_gold_set_goes_out_with_the_batch_like_any_other_
         for number in range(6)
     ]
 
-    result = push_batch(batch=batch)
+    result = push_batch(batch=batch, actor=SYSTEM)
 
     assert (result.gold.wanted, result.gold.added) == (3, 3)
     assert result.pushed == 12
@@ -136,7 +137,7 @@ def test_gold_from_the_projects_gold_set_goes_out_with_the_batch_like_any_other_
     assert len([task for task in exported if task["data"]["message"].startswith("包裹")]) == 3
     assert not any("gold" in str(task["data"]) + str(task.get("meta")) for task in exported)  # nothing gives it away
     assert {copy.gold_source for copy in Task.objects.filter(batch=batch, is_gold=True)} <= set(gold_set)
-    assert push_batch(batch=batch).gold.added == 0  # a rerun mixes nothing more
+    assert push_batch(batch=batch, actor=SYSTEM).gold.added == 0  # a rerun mixes nothing more
 
 
 def test_community_server_refuses_another_vendors_batch(vendor_connection):
@@ -146,7 +147,7 @@ def test_community_server_refuses_another_vendors_batch(vendor_connection):
     batch.save()
 
     with pytest.raises(TenancyRefused, match=r"Community server serving .* belongs to Rival Labeling Co"):
-        push_batch(batch=batch, connection=vendor_connection)
+        push_batch(batch=batch, connection=vendor_connection, actor=SYSTEM)
     assert not LabelStudioProject.objects.exists()
 
 
@@ -157,7 +158,7 @@ def test_invalid_prediction_is_refused_before_anything_is_sent(vendor_connection
     task.save()
 
     with pytest.raises(PushRefused, match=f"task {task.external_id}: predictions\\[0\\]"):
-        push_batch(batch=batch)
+        push_batch(batch=batch, actor=SYSTEM)
     assert not LabelStudioProject.objects.exists()
 
 
@@ -166,18 +167,18 @@ def test_wrong_token_is_named_plainly(vendor_connection, monkeypatch, label_stud
     batch = make_batch(vendor_connection, tasks=1)
 
     with pytest.raises(LabelStudioAuthError, match=f"Label Studio at {label_studio_server.url} rejected the token"):
-        push_batch(batch=batch)
+        push_batch(batch=batch, actor=SYSTEM)
 
 
 def test_project_deleted_in_label_studio_is_named_plainly(vendor_connection):
     batch = make_batch(vendor_connection, tasks=2)
-    push_batch(batch=batch)
+    push_batch(batch=batch, actor=SYSTEM)
     label_studio_project = LabelStudioProject.objects.get(batch=batch)
     client = LabelStudioClient.for_connection(vendor_connection)
     client.request("DELETE", f"api/projects/{label_studio_project.label_studio_id}/", what="delete")
 
     with pytest.raises(LabelStudioNotFound, match=f"Project {label_studio_project.label_studio_id} no longer exists"):
-        push_batch(batch=batch)
+        push_batch(batch=batch, actor=SYSTEM)
     with pytest.raises(CommandError, match="no longer exists"):
         call_command("push_batch", str(batch.pk), "--no-progress")
 
@@ -186,7 +187,7 @@ def test_drift_is_flagged_and_fixed_by_pushing_the_current_version(vendor_connec
     from projects.labelstudio.sync import check_drift, push_current_config
 
     batch = make_batch(vendor_connection, tasks=1)
-    push_batch(batch=batch)
+    push_batch(batch=batch, actor=SYSTEM)
     label_studio_project = LabelStudioProject.objects.get(batch=batch)
     assert check_drift(label_studio_project) == ""
 
@@ -194,6 +195,6 @@ def test_drift_is_flagged_and_fixed_by_pushing_the_current_version(vendor_connec
     client.update_project(label_studio_project.label_studio_id, expert_instruction="Label fast, skip nothing.")
     assert check_drift(label_studio_project) == "Guidelines differ from annotate's v1 (edited in Label Studio)."
 
-    push_current_config(label_studio_project)
+    push_current_config(label_studio_project, actor=SYSTEM)
     assert check_drift(label_studio_project) == ""
     assert client.get_project(label_studio_project.label_studio_id)["expert_instruction"] == batch.project.guidelines

@@ -14,6 +14,7 @@ from projects.models import Annotation, AnnotatorAccount, Batch, LabelStudioProj
 from projects.quality.review import rework as rework_service
 from projects.quality.review.rework import ReworkRefused, send_rework
 from projects.quality.review.verdicts import decide_batch, record_review
+from tests.actors import SYSTEM, actor_for
 from tests.factories import ErrorCategoryFactory, QASampleFactory, QASampleItemFactory, UserFactory
 from tests.labelstudio.helpers import choice, label_tasks, make_batch
 
@@ -25,10 +26,10 @@ COMMENT = "The buyer asks for their money back: this is a refund, not a missing 
 def rejected_batch(connection, *, tasks: int = 4) -> tuple[Batch, LabelStudioProject, Annotation]:
     """A batch pushed, labeled once per task, pulled, sampled whole; one annotation rejected, the batch rejected."""
     batch = make_batch(connection, tasks=tasks, overlap=1, predictions=False)
-    push_batch(batch=batch)
+    push_batch(batch=batch, actor=SYSTEM)
     labeling_project = LabelStudioProject.objects.get(batch=batch, kind=LabelStudioProject.Kind.LABELING)
     label_tasks(labeling_project, per_task=1, skip_first=False)
-    pull_annotations(label_studio_project=labeling_project)
+    pull_annotations(label_studio_project=labeling_project, actor=SYSTEM)
     sample = QASampleFactory(batch=batch)
     annotations = list(Annotation.objects.filter(task__batch=batch).order_by("pk"))
     for annotation in annotations:
@@ -54,7 +55,7 @@ def test_rejected_annotation_is_reworked_in_label_studio_and_comes_back_linked(v
     batch, labeling_project, rejected = rejected_batch(vendor_connection)
     manager = UserFactory()
 
-    result = send_rework(batch=batch, user=manager)
+    result = send_rework(batch=batch, actor=actor_for(manager))
 
     assert (result.sent, result.recovered) == (1, 0)
     rework = Rework.objects.get(annotation=rejected)
@@ -86,7 +87,7 @@ def test_rejected_annotation_is_reworked_in_label_studio_and_comes_back_linked(v
         completed_by=annotator_account.label_studio_user_id,
         lead_time=12.5,
     )
-    run = pull_annotations(label_studio_project=rework_project)
+    run = pull_annotations(label_studio_project=rework_project, actor=SYSTEM)
 
     assert run.created == 1
     replacement = Annotation.objects.get(connection=vendor_connection, label_studio_id=made["id"])
@@ -98,7 +99,7 @@ def test_rejected_annotation_is_reworked_in_label_studio_and_comes_back_linked(v
     assert (rejected.is_deleted, rejected.version) == (False, 1)
     assert rejected.rework.replacement == replacement
     # Each project's pull speaks only for its own tasks: the other's annotations of the same task stay.
-    pull_annotations(label_studio_project=labeling_project, full=True)
+    pull_annotations(label_studio_project=labeling_project, full=True, actor=SYSTEM)
     assert Annotation.objects.filter(pk__in=[rejected.pk, replacement.pk], is_deleted=False).count() == 2
 
     call_command("send_rework", batch.pk, "--by", manager.username)
@@ -106,13 +107,13 @@ def test_rejected_annotation_is_reworked_in_label_studio_and_comes_back_linked(v
     assert Rework.objects.filter(annotation__task__batch=batch).count() == 1
     assert len(client.export_tasks(rework_project.label_studio_id)) == 1
     assert LabelStudioProject.objects.filter(batch=batch).count() == 2
-    again = pull_annotations(label_studio_project=rework_project)
+    again = pull_annotations(label_studio_project=rework_project, actor=SYSTEM)
     assert (again.created, again.updated, again.deleted) == (0, 0, 0)
 
 
 def test_deleting_the_rework_in_label_studio_unlinks_the_replacement(vendor_connection):
     batch, _, rejected = rejected_batch(vendor_connection, tasks=2)
-    send_rework(batch=batch, user=None)
+    send_rework(batch=batch, actor=actor_for(None))
     rework = Rework.objects.get(annotation=rejected)
     client = LabelStudioClient.for_connection(vendor_connection)
     account = AnnotatorAccount.objects.filter(connection=vendor_connection).first()
@@ -120,12 +121,12 @@ def test_deleting_the_rework_in_label_studio_unlinks_the_replacement(vendor_conn
         rework.label_studio_task_id, result=[choice("scenario", "refund")],
         completed_by=account.label_studio_user_id, lead_time=3.0,
     )  # fmt: skip
-    pull_annotations(label_studio_project=rework.label_studio_project)
+    pull_annotations(label_studio_project=rework.label_studio_project, actor=SYSTEM)
     rework.refresh_from_db()
     assert rework.replacement.label_studio_id == made["id"]
 
     client.request("DELETE", f"api/annotations/{made['id']}/", what="delete")
-    pull_annotations(label_studio_project=rework.label_studio_project)
+    pull_annotations(label_studio_project=rework.label_studio_project, actor=SYSTEM)
 
     rework.refresh_from_db()
     assert rework.replacement is None
@@ -140,11 +141,11 @@ def test_rework_that_reached_label_studio_before_a_failure_is_recorded_not_sent_
 
     monkeypatch.setattr(rework_service, "import_rework", import_then_lose_the_answer)
     with pytest.raises(LabelStudioUnavailable):
-        send_rework(batch=batch, user=None)
+        send_rework(batch=batch, actor=actor_for(None))
     assert not Rework.objects.exists()
     monkeypatch.undo()
 
-    result = send_rework(batch=batch, user=None)
+    result = send_rework(batch=batch, actor=actor_for(None))
 
     assert (result.sent, result.recovered) == (0, 1)
     rework = Rework.objects.get(annotation=rejected)
@@ -162,17 +163,17 @@ def test_rework_when_label_studio_is_unreachable_records_nothing(vendor_connecti
     vendor_connection.save(update_fields=["url"])
 
     with pytest.raises(LabelStudioUnavailable):
-        send_rework(batch=batch, user=None)
+        send_rework(batch=batch, actor=actor_for(None))
 
     assert not Rework.objects.exists()
     assert not LabelStudioProject.objects.filter(kind=LabelStudioProject.Kind.REWORK).exists()
     vendor_connection.url = reachable
     vendor_connection.save(update_fields=["url"])
-    assert send_rework(batch=batch, user=None).sent == 1
+    assert send_rework(batch=batch, actor=actor_for(None)).sent == 1
 
 
 def test_rework_is_refused_for_a_batch_that_is_not_rejected(vendor_connection):
     batch = make_batch(vendor_connection, tasks=1, overlap=1, predictions=False)
 
     with pytest.raises(ReworkRefused, match="not rejected"):
-        send_rework(batch=batch, user=None)
+        send_rework(batch=batch, actor=actor_for(None))

@@ -11,6 +11,7 @@ from projects.labelstudio.client import LabelStudioClient
 from projects.labelstudio.push import push_batch
 from projects.labelstudio.webhooks import SECRET_HEADER, webhook_secret
 from projects.models import Annotation, LabelStudioProject, WebhookEvent
+from tests.actors import SYSTEM
 from tests.labelstudio.helpers import choice, make_batch
 
 pytestmark = pytest.mark.labelstudio
@@ -21,7 +22,7 @@ def hooked_project(vendor_connection, live_server, transactional_db):
     vendor_connection.webhook_url = live_server.url
     vendor_connection.save()
     batch = make_batch(vendor_connection, tasks=3, predictions=False)
-    push_batch(batch=batch)
+    push_batch(batch=batch, actor=SYSTEM)
     return LabelStudioProject.objects.get(batch=batch)
 
 

@@ -9,6 +9,7 @@ from projects.access.roles import PROJECT_MANAGER, QA_REVIEWER
 from projects.quality.consensus.build import aggregate_batch
 from projects.quality.review.verdicts import record_review
 from projects.quality.sampling.qa_sample import draw_qa_sample
+from tests.actors import actor_for
 from tests.factories import ErrorCategoryFactory, UserFactory
 from tests.quality.simulated_workforce import simulate_batch
 
@@ -25,7 +26,7 @@ def member_of(role: str):
 def test_a_project_manager_adds_error_categories_and_reads_every_quality_list(client):
     simulated = simulate_batch(seed=2, tasks=20)
     manager = member_of(PROJECT_MANAGER)
-    sample = draw_qa_sample(batch=simulated.batch, seed=1, user=manager)
+    sample = draw_qa_sample(batch=simulated.batch, seed=1, actor=actor_for(manager))
     category = ErrorCategoryFactory(project=simulated.project, name="wrong scenario")
     record_review(
         annotation=sample.items.first().annotation,

@@ -8,6 +8,7 @@ from django.db.models import Value
 from django.db.models.functions import Concat
 
 from projects.models import ItemConsensus, QASample, QASampleItem, Task
+from tests.actors import SYSTEM
 from tests.quality.simulated_workforce import simulate_batch
 
 pytestmark = pytest.mark.django_db
@@ -17,7 +18,7 @@ def test_a_full_quality_run_scores_gold_aggregates_and_samples_every_batch(simul
     from projects.models import ItemConsensus, QASample
     from projects.quality.run import run_quality
 
-    result = run_quality(project=simulated.project, seed=3)
+    result = run_quality(project=simulated.project, seed=3, actor=SYSTEM)
 
     assert ItemConsensus.objects.filter(task__batch=simulated.batch).count() == 150 * 3  # tasks x controls
     assert QASample.objects.filter(batch=simulated.batch, seed=3).count() == 1
@@ -48,12 +49,14 @@ def test_a_quality_run_loading_and_writing_beside_the_computation_stores_what_a_
         consensus = ItemConsensus.objects.filter(task__batch_id=result.batch).count()
         reported.append((result.batch, consensus, result.sample.items.count()))
 
-    beside = run_quality(project=project, seed=3, resamples=50, progress=progress)  # outside a transaction
+    beside = run_quality(
+        project=project, seed=3, resamples=50, progress=progress, actor=SYSTEM
+    )  # outside a transaction
     stored_beside = stored()
     QASample.objects.filter(batch__project=project).delete()
     ItemConsensus.objects.filter(task__project=project).delete()
     with transaction.atomic():
-        at_once = run_quality(project=project, seed=3, resamples=50)
+        at_once = run_quality(project=project, seed=3, resamples=50, actor=SYSTEM)
 
     assert stored() == stored_beside
     assert [batch for batch, _, _ in reported] == [simulated.batch.pk for simulated in batches]

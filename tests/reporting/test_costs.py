@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 
 from projects.models import LabelStudioConnection, LabelStudioProject, ProjectConfigVersion, Review, Rework
-from projects.sla.queries import MixedCurrencies, batch_costs, vendor_costs
+from projects.reporting.costs import MixedCurrencies, batch_costs, vendor_costs
 from tests.factories import (
     AnnotationFactory,
     AnnotatorFactory,

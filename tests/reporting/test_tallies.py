@@ -19,10 +19,9 @@ from projects.models import (
     Rework,
 )
 from projects.quality.stats.gold import gold_agrees
-from projects.reporting import tallies
+from projects.reporting import costs, tallies
 from projects.reporting.dashboard import annotated_tasks_by_day, labels_by_day, labels_by_vendor, vendor_quality
 from projects.reporting.tallies import refresh_batch_tally, refresh_stale_tallies, stale_batch_ids
-from projects.sla import queries
 from tests.factories import (
     AnnotationFactory,
     AnnotatorFactory,
@@ -160,7 +159,7 @@ def test_tallied_figures_equal_the_figures_counted_label_by_label(seed):
     tallied_costs = {
         cost.vendor_name: (cost.labels, cost.kept_labels, cost.rework_labels, cost.unpriced_labels, cost.hours,
                            cost.total_cost, cost.rework_cost)
-        for cost in queries.vendor_costs(project=project)
+        for cost in costs.vendor_costs(project=project)
     }  # fmt: skip
     assert tallied_costs == exact_costs
     assert sum(figures[2] for figures in exact_costs.values()) == 12  # labels made in rework
@@ -179,11 +178,11 @@ def test_a_new_rate_reprices_the_labels_already_counted():
             updated_at=at,
         )
     VendorRateFactory(vendor=vendor, unit="per_task", amount="0.50", valid_from=at - dt.timedelta(days=1))
-    assert queries.vendor_costs(project=batch.project)[0].total_cost == 2
+    assert costs.vendor_costs(project=batch.project)[0].total_cost == 2
 
     VendorRateFactory(vendor=vendor, unit="per_task", amount="0.75", valid_from=at - dt.timedelta(hours=1))
 
-    assert queries.vendor_costs(project=batch.project)[0].total_cost == 3
+    assert costs.vendor_costs(project=batch.project)[0].total_cost == 3
 
 
 def test_a_change_landing_during_a_recount_leaves_the_batch_stale_for_the_next_one():

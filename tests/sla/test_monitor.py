@@ -22,13 +22,11 @@ from projects.jobs import check_slas_task
 from projects.models import Annotation, Batch, Review, SlaEvent, SlaStatus, Task
 from projects.quality.stats.intervals import wilson_interval
 from projects.sla import states
-from projects.sla.services import (
-    AcknowledgementRefused,
-    acknowledge_event,
-    check_slas,
-    measure_batch,
-    resolve_policy,
-)
+from projects.sla.acknowledgements import AcknowledgementRefused, acknowledge_event
+from projects.sla.figures import measure_batch
+from projects.sla.monitor import check_slas
+from projects.sla.policies import resolve_policy
+from tests.actors import SYSTEM, actor_for
 from tests.factories import (
     AnnotatorFactory,
     BatchFactory,
@@ -92,7 +90,7 @@ class Scenario:
             now += dt.timedelta(hours=6)
             self.traveller.move_to(now)
             self.label(pace(now))
-            changes += check_slas().changes
+            changes += check_slas(actor=SYSTEM).changes
         return changes
 
     def states(self) -> list[tuple[str, str]]:
@@ -116,7 +114,7 @@ def test_a_vendor_that_slows_down_goes_at_risk_breached_escalated_once_each_and_
     batch = scenario.batch
     mail.outbox.clear()
 
-    first = check_slas()
+    first = check_slas(actor=SYSTEM)
 
     assert [(change.from_state, change.to_state) for change in first.changes] == [("", states.ON_TRACK)]
     assert first.emails_sent == 0  # starting on track is recorded, not e-mailed
@@ -160,7 +158,7 @@ def test_a_vendor_that_slows_down_goes_at_risk_breached_escalated_once_each_and_
     # Recovery: the vendor catches up on everything left.
     scenario.traveller.move_to(dt.datetime(2026, 3, 11, 9, tzinfo=UTC))
     scenario.label(240 - scenario.labeled)
-    recovered = check_slas()
+    recovered = check_slas(actor=SYSTEM)
 
     assert [(change.from_state, change.to_state) for change in recovered.changes] == [
         (states.ESCALATED, states.RESOLVED)
@@ -173,7 +171,7 @@ def test_a_vendor_that_slows_down_goes_at_risk_breached_escalated_once_each_and_
     # Nothing new: nothing recorded, nothing sent, now or days later.
     for later in (dt.timedelta(0), dt.timedelta(hours=6), dt.timedelta(days=3)):
         scenario.traveller.move_to(dt.datetime(2026, 3, 11, 9, tzinfo=UTC) + later)
-        again = check_slas()
+        again = check_slas(actor=SYSTEM)
         assert (again.changes, again.emails_sent) == ([], 0)
     assert len(mail.outbox) == 4
     assert SlaEvent.objects.filter(batch=batch).count() == 5
@@ -187,10 +185,10 @@ def test_a_vendor_that_slows_down_goes_at_risk_breached_escalated_once_each_and_
 
 def test_running_the_monitor_twice_at_the_same_instant_records_and_sends_nothing_new(scenario):
     scenario.label(40)
-    check_slas()
+    check_slas(actor=SYSTEM)
     sent = len(mail.outbox)
 
-    again = check_slas()
+    again = check_slas(actor=SYSTEM)
 
     assert (again.changes, again.emails_sent, len(mail.outbox)) == ([], 0, sent)
     assert SlaEvent.objects.count() == 1
@@ -202,7 +200,7 @@ def test_an_acceptance_resolves_a_batch_in_trouble_even_though_it_is_no_longer_o
 
     Batch.objects.filter(pk=scenario.batch.pk).update(status=Batch.Status.ACCEPTED)
     scenario.traveller.shift(dt.timedelta(hours=1))
-    changes = check_slas().changes
+    changes = check_slas(actor=SYSTEM).changes
 
     assert [(change.from_state, change.to_state) for change in changes] == [(states.BREACHED, states.RESOLVED)]
 
@@ -210,7 +208,7 @@ def test_an_acceptance_resolves_a_batch_in_trouble_even_though_it_is_no_longer_o
 def test_a_batch_without_a_policy_is_not_monitored(scenario):
     scenario.policy.delete()
 
-    result = check_slas()
+    result = check_slas(actor=SYSTEM)
 
     assert (result.checked, result.changes, len(mail.outbox)) == (0, [], 0)
 
@@ -274,12 +272,12 @@ def test_a_policy_floor_outside_zero_to_one_is_refused_by_the_database():
 
 
 def test_an_acknowledgement_records_who_when_and_why_in_the_event_and_the_audit_log(scenario):
-    check_slas()
+    check_slas(actor=SYSTEM)
     event = SlaEvent.objects.get()
     reader = UserFactory(username="lead", email="lead@annotate.example")
     scenario.traveller.move_to(dt.datetime(2026, 3, 2, 10, 30, tzinfo=UTC))
 
-    acknowledge_event(event=event, user=reader, comment="  Called Acme; two more annotators from Monday.  ")
+    acknowledge_event(event=event, actor=actor_for(reader), comment="  Called Acme; two more annotators from Monday.  ")
 
     event.refresh_from_db()
     assert event.acknowledged_by == reader
@@ -291,19 +289,19 @@ def test_an_acknowledgement_records_who_when_and_why_in_the_event_and_the_audit_
 
 
 def test_an_event_is_acknowledged_once_and_only_with_a_comment(scenario):
-    check_slas()
+    check_slas(actor=SYSTEM)
     event = SlaEvent.objects.get()
 
     with pytest.raises(AcknowledgementRefused, match="needs a comment"):
-        acknowledge_event(event=event, user=scenario.project_manager, comment="   ")
-    acknowledge_event(event=event, user=scenario.project_manager, comment="Seen.")
+        acknowledge_event(event=event, actor=actor_for(scenario.project_manager), comment="   ")
+    acknowledge_event(event=event, actor=actor_for(scenario.project_manager), comment="Seen.")
     with pytest.raises(AcknowledgementRefused, match="acknowledged by pm"):
-        acknowledge_event(event=event, user=scenario.vendor_manager.user, comment="Me too.")
+        acknowledge_event(event=event, actor=actor_for(scenario.vendor_manager.user), comment="Me too.")
 
 
 def test_a_vendor_manager_sees_the_sla_of_their_own_vendor_only(scenario):
     rival_batch = BatchFactory(project=scenario.project, status=Batch.Status.IN_PROGRESS)
-    check_slas()
+    check_slas(actor=SYSTEM)
     assert SlaEvent.objects.count() == 2
     user = scenario.vendor_manager.user
     user.groups.add(Group.objects.get(name=VENDOR_MANAGER))
@@ -336,7 +334,7 @@ def test_two_workers_checking_at_once_record_each_change_once_and_send_each_emai
         def worker() -> None:
             try:
                 barrier.wait()
-                check_slas()
+                check_slas(actor=SYSTEM)
             except Exception as error:
                 errors.append(error)
             finally:
@@ -382,7 +380,7 @@ def test_the_admin_lists_batches_in_trouble_first_with_state_badges(pm_client, s
 
 
 def test_the_admin_acknowledges_events_with_a_comment_asked_for_on_a_page_of_its_own(pm_client, scenario):
-    check_slas()
+    check_slas(actor=SYSTEM)
     event = SlaEvent.objects.get()
     selected = {"action": "acknowledge", "_selected_action": [event.pk]}
 
@@ -437,7 +435,7 @@ def test_quality_figures_come_with_their_intervals_and_a_floor_wholly_missed_is_
     scenario.policy.min_gold_accuracy = "0.800"
     scenario.policy.min_agreement = "0.100"
     scenario.policy.save()
-    check_slas()
+    check_slas(actor=SYSTEM)
     status = SlaStatus.objects.get(batch=batch)
     assert status.state == states.BREACHED
     assert {reason["figure"] for reason in status.reasons} >= {states.GOLD_ACCURACY}

@@ -9,8 +9,8 @@ from django.core import mail
 from django.utils import timezone
 
 from projects.models import Batch, SlaEvent, SlaState
+from projects.sla.figures import measure_batch
 from projects.sla.notifications import send_sla_notifications
-from projects.sla.services import measure_batch
 from tests.factories import (
     AnnotationFactory,
     AnnotatorFactory,

@@ -16,6 +16,7 @@ from projects.access.roles import ANNOTATOR, PROJECT_MANAGER, QA_REVIEWER, VENDO
 from projects.models import Annotation, Batch, ErrorCategory, ItemConsensus, QASample, VendorManager
 from projects.quality.consensus.build import aggregate_batch
 from projects.quality.sampling.qa_sample import draw_qa_sample
+from tests.actors import actor_for
 from tests.factories import (
     AnnotationFactory,
     AnnotatorFactory,
@@ -155,7 +156,7 @@ def build_review_world() -> ReviewWorld:
     vendor_manager = _user("manager-lingua", VENDOR_MANAGER)
     VendorManager.objects.create(user=vendor_manager, vendor=vendor)
     # Every annotation is among its annotator's first tasks in the project, so the sample holds them all.
-    sample = draw_qa_sample(batch=batch, seed=7, user=project_manager)
+    sample = draw_qa_sample(batch=batch, seed=7, actor=actor_for(project_manager))
     aggregate_batch(batch=batch)
     return ReviewWorld(
         batch=batch,

@@ -1,35 +1,29 @@
 from __future__ import annotations
 
-from django.contrib.auth import get_user_model
 from django.core.management.base import CommandError
 
-from projects.datasets.services import build_dataset_version
+from projects.datasets.builds import build_dataset_version
 from projects.management.base import AnnotateCommand
 from projects.management.progress import PhaseProgress
 from projects.models import LabelingProject
 
 
 class Command(AnnotateCommand):
+    writes = True
     help = "Build the project's next gold dataset version from its current labels (refused when nothing changed)."
 
     def add_arguments(self, parser) -> None:
         parser.add_argument("project_slug")
         parser.add_argument("--note", default="", help="Why this version, shown on its datasheet.")
-        parser.add_argument("--user", default=None, help="Username recorded as the builder.")
         parser.add_argument("--no-progress", action="store_true")
 
-    def handle(self, *args, project_slug: str, note: str, user: str | None, no_progress: bool, **options) -> None:
+    def handle(self, *args, project_slug: str, note: str, no_progress: bool, **options) -> None:
         project = LabelingProject.objects.filter(slug=project_slug).first()
         if project is None:
             raise CommandError(f"No project with slug {project_slug!r}.")
-        builder = None
-        if user is not None:
-            builder = get_user_model().objects.filter(username=user).first()
-            if builder is None:
-                raise CommandError(f"No user {user!r}.")
         progress = PhaseProgress(disable=no_progress)
         try:
-            version = build_dataset_version(project=project, user=builder, note=note, progress=progress)
+            version = build_dataset_version(project=project, actor=self.actor, note=note, progress=progress)
         finally:
             progress.close()
         excluded = ", ".join(f"{count} {reason}" for reason, count in version.excluded.items() if reason != "total")

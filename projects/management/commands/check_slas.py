@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from projects.management.base import AnnotateCommand
 from projects.models import SlaState
-from projects.sla.services import check_slas
+from projects.sla.monitor import check_slas
 
 
 def _plural(count: int, word: str, plural: str | None = None) -> str:
@@ -10,13 +10,14 @@ def _plural(count: int, word: str, plural: str | None = None) -> str:
 
 
 class Command(AnnotateCommand):
+    writes = True
     help = (
         "Check every open batch against its SLA policy: record each state change as an SLA event and e-mail it "
         "to the project manager and the vendor's managers, once (safe to rerun; the Celery beat runs it too)."
     )
 
     def handle(self, *args, **options) -> None:
-        result = check_slas()
+        result = check_slas(actor=self.actor)
         labels = dict(SlaState.choices)
         for change in result.changes:
             before = labels.get(change.from_state, "new").lower()

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.core.management.base import CommandError
 
-from projects.evaluation.services import compare_runs
+from projects.evaluation.runs import compare_runs
 from projects.management.base import AnnotateCommand
 from projects.models import EvaluationRun
 

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 from projects.demo.live import bring_demo_to_life, suggested_login
 from projects.demo.services import build_demo
-from projects.labeling.queries import projects_with_counts
 from projects.management.base import AnnotateCommand
+from projects.reporting.list_counts import projects_with_counts
 
 
 class Command(AnnotateCommand):

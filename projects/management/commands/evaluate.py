@@ -1,15 +1,15 @@
 from __future__ import annotations
 
-from django.contrib.auth import get_user_model
 from django.core.management.base import CommandError
 
 from projects.evaluation.endpoint import ChatEndpoint
-from projects.evaluation.services import evaluate_predictions
+from projects.evaluation.runs import evaluate_predictions
 from projects.management.base import AnnotateCommand
 from projects.models import DatasetVersion
 
 
 class Command(AnnotateCommand):
+    writes = True
     help = (
         "Score a model's predictions (a JSONL file, or asked of its OpenAI-compatible chat endpoint) "
         "against a dataset version, store the run and print the report's summary."
@@ -25,17 +25,11 @@ class Command(AnnotateCommand):
         parser.add_argument("--model-version", default="")
         parser.add_argument("--timeout", type=float, default=30.0, help="Seconds per endpoint request.")
         parser.add_argument("--retries", type=int, default=2, help="Endpoint retries after a timeout or 5xx.")
-        parser.add_argument("--user", default=None, help="Username recorded as who ran the evaluation.")
 
     def handle(self, *args, version_id: int, control: str, predictions: str | None, endpoint: str | None, **options):
         version = DatasetVersion.objects.select_related("project").filter(pk=version_id).first()
         if version is None:
             raise CommandError(f"No dataset version with id {version_id}.")
-        user = None
-        if options["user"]:
-            user = get_user_model().objects.filter(username=options["user"]).first()
-            if user is None:
-                raise CommandError(f"No user {options['user']!r}.")
         chat = None
         if endpoint:
             if not options["model"]:
@@ -46,7 +40,7 @@ class Command(AnnotateCommand):
             control=control,
             predictions_path=predictions,
             endpoint=chat,
-            user=user,
+            actor=self.actor,
             model_name=options["model"],
             model_version=options["model_version"],
         )

@@ -9,6 +9,7 @@ from projects.models import Batch, LabelingProject
 
 
 class Command(AnnotateCommand):
+    writes = True
     help = "Import tasks from a CSV, JSONL or Label Studio JSON file into a labeling project (all or nothing)."
     refused_as = "Nothing was imported.\n{refusal}"
 
@@ -30,7 +31,7 @@ class Command(AnnotateCommand):
                 raise CommandError(f"Project {project_slug} has no batch named {batch!r}.")
         progress = PhaseProgress(disable=no_progress)
         try:
-            result = import_tasks(project=project, path=file, batch=target_batch, progress=progress)
+            result = import_tasks(project=project, path=file, batch=target_batch, actor=self.actor, progress=progress)
         except FileNotFoundError:
             raise CommandError(f"{file}: no such file.") from None
         finally:

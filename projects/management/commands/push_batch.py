@@ -9,6 +9,7 @@ from projects.models import Batch
 
 
 class Command(AnnotateCommand):
+    writes = True
     help = "Push a batch's tasks to its vendor's Label Studio server (only what is missing; safe to rerun)."
     refused_as = "Push of batch {batch_id} stopped: {refusal}"
 
@@ -27,7 +28,7 @@ class Command(AnnotateCommand):
             bar.update(done - bar.n)
 
         try:
-            result = push_batch(batch=batch, progress=progress)
+            result = push_batch(batch=batch, actor=self.actor, progress=progress)
         finally:
             bar.close()
         self.stdout.write(

@@ -1,14 +1,14 @@
 from __future__ import annotations
 
-from django.contrib.auth import get_user_model
 from django.core.management.base import CommandError
 
-from projects.evaluation.services import send_bad_cases
+from projects.evaluation.bad_cases import send_bad_cases
 from projects.management.base import AnnotateCommand
 from projects.models import EvaluationRun, Vendor
 
 
 class Command(AnnotateCommand):
+    writes = True
     help = "Send an evaluation run's wrong and low-confidence items back to labeling as a new, pre-annotated batch."
 
     def add_arguments(self, parser) -> None:
@@ -16,7 +16,6 @@ class Command(AnnotateCommand):
         parser.add_argument("--confidence-below", type=float, default=0.6, help="Right but less sure than this.")
         parser.add_argument("--limit", type=int, default=None)
         parser.add_argument("--vendor", default=None, help="Vendor slug (default: the original tasks' vendor).")
-        parser.add_argument("--user", default=None, help="Username recorded as who sent them.")
 
     def handle(self, *args, run_id: int, confidence_below: float, limit: int | None, **options) -> None:
         run = EvaluationRun.objects.select_related("dataset_version__project").filter(pk=run_id).first()
@@ -27,12 +26,7 @@ class Command(AnnotateCommand):
             vendor = Vendor.objects.filter(slug=options["vendor"]).first()
             if vendor is None:
                 raise CommandError(f"No vendor {options['vendor']!r}.")
-        user = None
-        if options["user"]:
-            user = get_user_model().objects.filter(username=options["user"]).first()
-            if user is None:
-                raise CommandError(f"No user {options['user']!r}.")
-        batch = send_bad_cases(run=run, user=user, confidence_below=confidence_below, limit=limit, vendor=vendor)
+        batch = send_bad_cases(run=run, actor=self.actor, confidence_below=confidence_below, limit=limit, vendor=vendor)
         self.stdout.write(
             self.style.SUCCESS(
                 f"Batch {batch.name!r} (id {batch.pk}) in {batch.project.slug}: {batch.target_count} tasks, "

@@ -8,6 +8,7 @@ from projects.management.base import AnnotateCommand
 
 
 class Command(AnnotateCommand):
+    writes = True
     help = "Pull annotations from Label Studio (incremental from the stored cursor unless --full)."
 
     def add_arguments(self, parser) -> None:
@@ -28,7 +29,7 @@ class Command(AnnotateCommand):
 
             return progress
 
-        outcomes = sync_all(project_slug=project, full=full, progress_for=progress_for)
+        outcomes = sync_all(actor=self.actor, project_slug=project, full=full, progress_for=progress_for)
         for bar in bars:
             bar.close()
         failed = 0

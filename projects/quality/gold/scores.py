@@ -13,6 +13,7 @@ from django.db import transaction
 from django.db.models import Count, F
 from django.db.models.functions import Coalesce
 
+from projects.audit import Actor, records_actor
 from projects.models import Annotation, Batch, GoldRetirement, LabelingProject, Task
 from projects.quality.controls import PASS_KINDS, project_controls
 from projects.quality.loading import annotator_names, gold_answers, with_answers
@@ -137,7 +138,8 @@ def gold_exposure(*, project: LabelingProject) -> list[GoldExposure]:
     ]
 
 
-def retire_overexposed_gold(*, project: LabelingProject) -> list[GoldExposure]:
+@records_actor
+def retire_overexposed_gold(*, project: LabelingProject, actor: Actor) -> list[GoldExposure]:
     """Retire, per vendor, each gold task seen by the project's maximum of that vendor's annotators.
 
     Idempotent: a task already retired for a vendor is left as it is. Returns what was retired now.

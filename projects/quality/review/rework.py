@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from django.db import transaction
 from django.db.models import OuterRef, QuerySet, Subquery
 
+from projects.audit import Actor, records_actor
 from projects.errors import Refusal
 from projects.labeling.staleness import mark_tasks_stale
 from projects.labelstudio.rework import (
@@ -57,7 +58,8 @@ def feedback_text(review: Review) -> str:
     return f"{error}{severity}: {comment}" if comment else f"{error}{severity}."
 
 
-def send_rework(*, batch: Batch, user: AbstractBaseUser | None) -> ReworkResult:
+@records_actor
+def send_rework(*, batch: Batch, actor: Actor) -> ReworkResult:
     """Send each rejected annotation of a rejected batch back to its vendor's Label Studio as a rework task.
 
     Idempotent and resumable: an annotation is sent once; a send that died midway (Label Studio
@@ -89,7 +91,7 @@ def send_rework(*, batch: Batch, user: AbstractBaseUser | None) -> ReworkResult:
                 raise ReworkRefused(f"{batch} was never pushed to {pending[0].connection}: nowhere to send rework.")
             rework_project = ensure_rework_project(labeling_project)
             urls.append(rework_project.browser_url)
-            found = _record(rework_project, find_sent_rework(rework_project), pending, reviews, user)
+            found = _record(rework_project, find_sent_rework(rework_project), pending, reviews, actor.user)
             if found:
                 recovered += len(found)
                 # Their annotations may predate the record: the next pull reads the whole project.
@@ -97,7 +99,9 @@ def send_rework(*, batch: Batch, user: AbstractBaseUser | None) -> ReworkResult:
             remaining = [annotation for annotation in pending if annotation.pk not in found]
             if remaining:
                 items = [_item(annotation, reviews[annotation.latest_review_id]) for annotation in remaining]
-                sent += len(_record(rework_project, import_rework(rework_project, items), remaining, reviews, user))
+                sent += len(
+                    _record(rework_project, import_rework(rework_project, items), remaining, reviews, actor.user)
+                )
     return ReworkResult(sent=sent, recovered=recovered, project_urls=urls)
 
 

@@ -14,7 +14,7 @@ import numpy as np
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from projects.audit import audited
+from projects.audit import Actor, records_actor
 from projects.database.copy import copy_rows, escape_for_copy
 from projects.models import Annotation, Batch, LabelingProject, QASample, QASampleItem
 from projects.quality.anomalies.snapshots import current_flags
@@ -131,7 +131,8 @@ def plan_sample_from_labels(
     return draw_sample_columns(annotations, annotator_facts, settings, seed)
 
 
-def draw_qa_sample(*, batch: Batch, seed: int, user: AbstractBaseUser | None) -> QASample:
+@records_actor
+def draw_qa_sample(*, batch: Batch, seed: int, actor: Actor) -> QASample:
     """Draw and store the batch's QA sample; idempotent: the same batch and seed return the sample drawn first.
 
     Each item records why it was drawn (first tasks, per-annotator minimum, base rate) and its risk signals,
@@ -142,13 +143,16 @@ def draw_qa_sample(*, batch: Batch, seed: int, user: AbstractBaseUser | None) ->
     if existing:
         return existing
     settings = sampling_settings(batch.project)
-    return store_qa_sample(batch, seed, user, settings, plan_qa_sample(batch=batch, seed=seed, settings=settings))
+    return store_qa_sample(batch, seed, actor.user, settings, plan_qa_sample(batch=batch, seed=seed, settings=settings))
 
 
 def store_qa_sample(
     batch: Batch, seed: int, user: AbstractBaseUser | None, settings: SamplingSettings, plan: Sample
 ) -> QASample:
-    """Store a planned QA sample with its items; atomic, and a sample stored meanwhile for the same seed wins."""
+    """Store a planned QA sample with its items; atomic, and a sample stored meanwhile for the same seed wins.
+
+    A step of `draw_qa_sample` and `run_quality`, under their actor: `user` is the person recorded as drawing it.
+    """
     pending = QASampleItem.Status.PENDING.value
 
     def store() -> QASample:
@@ -182,6 +186,6 @@ def store_qa_sample(
         return sample
 
     try:
-        return audited(user, store)
+        return store()
     except IntegrityError:
         return QASample.objects.get(batch=batch, seed=seed)

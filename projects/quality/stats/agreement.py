@@ -21,7 +21,8 @@ import numpy as np
 
 Label = Hashable
 Rating = tuple[Hashable, Hashable, Label | None]  # (item, annotator, label); None: no label on this control
-Span = tuple[int, int, str]  # (start, end, label) of a Labels region on a Text object
+# (start, end, label) of a Labels region on a Text object; the offsets are None when the region gives none.
+Span = tuple[int | None, int | None, str]
 
 NO_OVERLAP = "no item has ratings from two annotators"
 ONE_LABEL = "every rating gives the same single label, so chance agreement is 1 and kappa is undefined"
@@ -87,7 +88,7 @@ def choice_labels(result: list[dict], from_name: str) -> frozenset[str] | None:
 
 def text_spans(result: list[dict], from_name: str) -> frozenset[Span]:
     """The (start, end, label) spans of one annotation's Labels control; a region with two labels gives two spans."""
-    spans = set()
+    spans: set[Span] = set()
     for region in result or []:
         value = region.get("value") or {}
         if region.get("from_name") == from_name and "labels" in value:

@@ -105,13 +105,13 @@ def flag_annotators(
     flags: dict[Hashable, list[Flag]] = {}
     for annotator, annotator_rows in by_annotator.items():
         peer_median = _median_without(everyone, np.sort(np.asarray(lead_times[annotator], dtype=float)))
-        found = [
+        candidates = [
             _fast(lead_times[annotator], peer_median, thresholds),
             *_straight_lining(label_counts[annotator], totals, thresholds),
             _gold_failure_streak(annotator_rows, thresholds),
             _agreement_drift(annotator_rows, thresholds),
         ]
-        found = [flag for flag in found if flag is not None]
+        found = [flag for flag in candidates if flag is not None]
         if found:
             flags[annotator] = found
     return flags
@@ -149,10 +149,10 @@ def agreement_with_consensus(
             verdict: bool | None = None
             for control, top in leaders.items():
                 own = answer.get(control)
-                label, count = _others_leader(top, own)
+                leader, count = _others_leader(top, own)
                 if others < 1 or count * 2 <= others:
                     continue
-                verdict = (verdict is not False) and own == label
+                verdict = (verdict is not False) and own == leader
             agrees[key] = verdict
     return agrees
 
@@ -291,7 +291,7 @@ def _agreement_drift(rows: Sequence[AnnotationRow], thresholds: AnomalyThreshold
         f"agreement with the consensus fell to {recent_share:.0%} on the last {len(recent)} annotations "
         f"from {earlier_share:.0%} on the {len(earlier)} before"
     )
-    figures = {
+    figures: dict[str, object] = {
         "recent_agreement": round(recent_share, 3),
         "baseline_agreement": round(earlier_share, 3),
         "recent_items": len(recent),

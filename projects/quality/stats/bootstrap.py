@@ -311,7 +311,7 @@ def cohen_kappa_bootstrap_codes(
     by_size: dict[int, list[int]] = {}
     for position, labels in enumerate(first_labels):
         by_size.setdefault(len(labels), []).append(position)
-    results: list[tuple[float | None, BootstrapInterval] | None] = [None] * len(first_labels)
+    results: dict[int, tuple[float | None, BootstrapInterval]] = {}
     for size, positions in by_size.items():
         if size == 0:
             for position in positions:
@@ -328,7 +328,7 @@ def cohen_kappa_bootstrap_codes(
         # Pairs defined on every resample: all their percentiles in one call; the others one by one.
         defined = np.isfinite(resampled).all(axis=1)
         tail = (1 - confidence) / 2 * 100
-        bounds = np.percentile(resampled[defined], [tail, 100 - tail], axis=1) if defined.any() else None
+        bounds = np.percentile(resampled[defined], [tail, 100 - tail], axis=1) if defined.any() else np.empty((2, 0))
         rank = np.cumsum(defined) - 1
         for row, position in enumerate(positions):
             if defined[row]:
@@ -338,7 +338,7 @@ def cohen_kappa_bootstrap_codes(
                 interval = _interval(resampled[row], resamples, confidence)
             value = value_of[row]
             results[position] = (float(value) if np.isfinite(value) else None, interval)
-    return results  # type: ignore[return-value]
+    return [results[position] for position in range(len(first_labels))]
 
 
 def _pair_kappas(first: np.ndarray, second: np.ndarray, counts: np.ndarray) -> np.ndarray:

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 
-def _answers(result: list[dict]) -> dict[str, object]:
-    answers: dict[str, object] = {}
+def _answers(result: list[dict]) -> dict[str | None, object]:
+    answers: dict[str | None, object] = {}
     for region in result or []:
         value = region.get("value") or {}
         name = region.get("from_name")
@@ -14,7 +14,8 @@ def _answers(result: list[dict]) -> dict[str, object]:
             answers[name] = value["rating"]
         elif "labels" in value:
             spans = answers.setdefault(name, set())
-            spans.add((value.get("start"), value.get("end"), tuple(value["labels"])))  # type: ignore[union-attr]
+            assert isinstance(spans, set), f"control {name!r} gives labels and another kind of answer"
+            spans.add((value.get("start"), value.get("end"), tuple(value["labels"])))
     return {name: frozenset(item) if isinstance(item, set) else item for name, item in answers.items()}
 
 

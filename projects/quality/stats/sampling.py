@@ -273,7 +273,7 @@ def _fast_variant(
 
 
 def weighted_sample_without_replacement(
-    weights: Sequence[float], size: int, generator: np.random.Generator
+    weights: Sequence[float] | np.ndarray, size: int, generator: np.random.Generator
 ) -> list[int]:
     """Indexes of `size` positions drawn without replacement, each with probability proportional to its weight.
 

@@ -7,6 +7,7 @@ import pytest
 from projects.models import GoldRetirement
 from projects.quality.gold.scores import gold_exposure, retire_overexposed_gold, retired_gold_task_ids, score_gold
 from projects.quality.stats.intervals import wilson_interval
+from tests.actors import SYSTEM
 from tests.factories import AnnotatorFactory, TaskFactory, UserFactory, VendorFactory
 from tests.quality.annotations import choice, label
 
@@ -52,12 +53,12 @@ def test_gold_is_retired_per_vendor_once_enough_of_its_annotators_have_seen_it(t
     label(task, AnnotatorFactory(vendor=quiet), choice("scenario", "refund"), was_cancelled=True)
 
     exposure = {row.vendor_name: row for row in gold_exposure(project=triage_project)}
-    retired = retire_overexposed_gold(project=triage_project)
+    retired = retire_overexposed_gold(project=triage_project, actor=SYSTEM)
 
     assert (exposure["Busy"].annotators, exposure["Busy"].over_exposed) == (2, True)
     assert (exposure["Quiet"].annotators, exposure["Quiet"].over_exposed) == (1, False)
     assert [(row.task, row.vendor_name) for row in retired] == [(task.pk, "Busy")]
-    assert retire_overexposed_gold(project=triage_project) == []
+    assert retire_overexposed_gold(project=triage_project, actor=SYSTEM) == []
     assert GoldRetirement.objects.get().exposures == 2
     assert retired_gold_task_ids(project=triage_project, vendor_id=busy.pk) == {task.pk}
     assert retired_gold_task_ids(project=triage_project, vendor_id=quiet.pk) == set()

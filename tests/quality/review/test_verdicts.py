@@ -24,6 +24,7 @@ from projects.quality.review.verdicts import (
 )
 from projects.quality.sampling.qa_sample import draw_qa_sample
 from projects.quality.stats.intervals import wilson_interval
+from tests.actors import actor_for
 from tests.factories import (
     AnnotatorFactory,
     BatchFactory,
@@ -67,7 +68,7 @@ def sampled_batch(triage_project, reviewer):
     annotator = AnnotatorFactory()
     for _ in range(60):
         label(TaskFactory(project=triage_project, batch=batch), annotator, choice("scenario", "refund"))
-    sample = draw_qa_sample(batch=batch, seed=1, user=reviewer)
+    sample = draw_qa_sample(batch=batch, seed=1, actor=actor_for(reviewer))
     return batch, sample
 
 

@@ -15,6 +15,7 @@ from projects.quality.gold.scores import score_gold
 from projects.quality.sampling.qa_sample import draw_qa_sample, plan_qa_sample
 from projects.quality.stats.anomalies import FAST, STRAIGHT_LINING
 from projects.quality.stats.sampling import FASTER_THAN_PEERS, FLAGGED, LOW_GOLD_ACCURACY
+from tests.actors import actor_for
 from tests.factories import BatchFactory, TaskFactory
 from tests.quality.annotations import choice, label
 
@@ -38,9 +39,9 @@ def test_spammer_and_fast_sloppy_annotators_stand_out_from_the_careful_ones(simu
 
 
 def test_drawing_a_qa_sample_is_idempotent_per_seed_and_records_why_each_item_was_drawn(simulated, reviewer):
-    sample = draw_qa_sample(batch=simulated.batch, seed=5, user=reviewer)
-    again = draw_qa_sample(batch=simulated.batch, seed=5, user=reviewer)
-    other = draw_qa_sample(batch=simulated.batch, seed=6, user=reviewer)
+    sample = draw_qa_sample(batch=simulated.batch, seed=5, actor=actor_for(reviewer))
+    again = draw_qa_sample(batch=simulated.batch, seed=5, actor=actor_for(reviewer))
+    other = draw_qa_sample(batch=simulated.batch, seed=6, actor=actor_for(reviewer))
 
     assert again.pk == sample.pk and other.pk != sample.pk
     assert QASample.objects.filter(batch=simulated.batch).count() == 2
@@ -54,7 +55,7 @@ def test_drawing_a_qa_sample_is_idempotent_per_seed_and_records_why_each_item_wa
 
 
 def test_a_flagged_annotators_sampled_work_names_the_flags_that_weighed_it(simulated, reviewer):
-    sample = draw_qa_sample(batch=simulated.batch, seed=5, user=reviewer)
+    sample = draw_qa_sample(batch=simulated.batch, seed=5, actor=actor_for(reviewer))
 
     reasons = defaultdict(list)
     for annotator, item_reasons in sample.items.values_list("annotation__annotator_id", "reasons"):
@@ -71,6 +72,6 @@ def test_first_tasks_count_across_the_project_not_the_batch(simulated, reviewer)
     task = TaskFactory(project=simulated.project, batch=later)
     label(task, alice, choice("scenario", "refund", "dialogue"), created_at=timezone.now() + dt.timedelta(days=1))
 
-    sample = draw_qa_sample(batch=later, seed=1, user=reviewer)
+    sample = draw_qa_sample(batch=later, seed=1, actor=actor_for(reviewer))
 
     assert [item.reasons[0] for item in sample.items.all()] == ["annotator_minimum"]

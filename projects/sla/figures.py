@@ -1,87 +1,30 @@
-"""SLA use cases: the policy in force for a batch, what a batch measures, the monitor run, acknowledgements.
+"""What a batch measures against its SLA: remaining work, forecast, turnaround, throughput and quality.
 
-The monitor loads each open batch's figures in a few `values_list` queries, hands them to the pure forecast and
-state machine (forecast.py, states.py), stores the state on the batch's SlaStatus row and records an SlaEvent for
-each change. E-mails (notifications.py) go out after the change is committed, one per event, and the event
-remembers it was sent, so a rerun, or a second worker, sends nothing twice.
+`measure_batch` loads a batch's figures in a few `values_list` queries and hands them to the pure forecast
+(forecast.py) and interval maths; it reads only. `BatchFigures` is the result, with `as_json` for the form stored on
+the SLA status and event and shown in e-mails. The monitor (monitor.py) and the project dashboard read it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import datetime
 
-from auditlog.context import set_actor
-from django.core.exceptions import ValidationError
-from django.db import transaction
-from django.db.models import Case, IntegerField, Min, Q, Value, When
+from django.db.models import Min
 from django.utils import timezone
 
-from projects.errors import Refusal
-from projects.models import (
-    Annotation,
-    Batch,
-    LabelStudioProject,
-    Review,
-    Rework,
-    SlaEvent,
-    SlaPolicy,
-    SlaStatus,
-)
+from projects.models import Annotation, Batch, LabelStudioProject, Review, Rework
 from projects.quality.controls import project_controls
 from projects.quality.stats.agreement import bootstrap_interval, krippendorff_alpha, latest_ratings
 from projects.quality.stats.comparison import LabelType, control_answer
 from projects.quality.stats.gold import gold_agrees
 from projects.quality.stats.intervals import wilson_interval
 from projects.sla import forecast, states
-from projects.sla.notifications import send_sla_notifications
 
-OPEN_STATUSES = (Batch.Status.PUSHED, Batch.Status.IN_PROGRESS, Batch.Status.DELIVERED)
-TROUBLE_STATES = (states.AT_RISK, states.BREACHED, states.ESCALATED)
 # Bootstrap resamples of the agreement interval: the monitor runs every few minutes, the quality pages use more.
 AGREEMENT_RESAMPLES = 200
-
-
-class AcknowledgementRefused(Refusal):
-    """An acknowledgement that cannot be recorded as asked; the message says why."""
-
-
-# -- policy -------------------------------------------------------------------------------------------
-
-
-def resolve_policy(*, batch: Batch) -> SlaPolicy | None:
-    """The SLA policy in force for the batch: batch and vendor, then batch, then vendor, then the project's."""
-    candidates = SlaPolicy.objects.filter(project_id=batch.project_id).filter(
-        Q(batch__isnull=True) | Q(batch=batch), Q(vendor__isnull=True) | Q(vendor_id=batch.vendor_id)
-    )
-    specificity = Case(
-        When(batch__isnull=False, vendor__isnull=False, then=Value(3)),
-        When(batch__isnull=False, then=Value(2)),
-        When(vendor__isnull=False, then=Value(1)),
-        default=Value(0),
-        output_field=IntegerField(),
-    )
-    return candidates.annotate(specificity=specificity).order_by("-specificity").first()
-
-
-def _state_policy(policy: SlaPolicy) -> states.SlaPolicy:
-    def share(value) -> float | None:
-        return None if value is None else float(value)
-
-    return states.SlaPolicy(
-        turnaround_hours=policy.turnaround_hours,
-        min_daily_throughput=policy.daily_throughput,
-        min_gold_accuracy=share(policy.min_gold_accuracy),
-        min_qa_acceptance=share(policy.min_qa_acceptance),
-        min_agreement=share(policy.min_agreement),
-        grace_hours=policy.grace_hours,
-        evaluation_window_days=policy.window_days,
-    )
-
-
-# -- measuring ----------------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -106,7 +49,7 @@ class BatchFigures:
             "pushed_at": self.pushed_at.isoformat(),
             "due": figures.due.isoformat() if figures.due else None,
             "window_days": self.window_days,
-            "turnaround_hours": _rounded(figures.turnaround_hours),
+            "turnaround_hours": rounded(figures.turnaround_hours),
             "daily_throughput": _figure_json(figures.daily_throughput),
             "gold_accuracy": _figure_json(figures.gold_accuracy, self.counts.get("gold_seen")),
             "qa_acceptance": _figure_json(figures.qa_acceptance, self.counts.get("qa_reviewed")),
@@ -116,7 +59,7 @@ class BatchFigures:
             else {
                 "status": projection.status,
                 "as_of": projection.as_of.isoformat(),
-                "daily_rate": _rounded(projection.daily_rate),
+                "daily_rate": rounded(projection.daily_rate),
                 "completion_date": _iso(projection.completion_date),
                 "optimistic_date": _iso(projection.optimistic_date),
                 "pessimistic_date": _iso(projection.pessimistic_date),
@@ -124,7 +67,8 @@ class BatchFigures:
         }
 
 
-def _rounded(value: float | None) -> float | None:
+def rounded(value: float | None) -> float | None:
+    """A figure as stored and shown: four decimals, None kept."""
     return None if value is None else round(value, 4)
 
 
@@ -135,7 +79,7 @@ def _iso(day: dt.date | None) -> str | None:
 def _figure_json(figure: states.Figure | None, sample: int | None = None) -> dict | None:
     if figure is None:
         return None
-    values = {"value": _rounded(figure.value), "low": _rounded(figure.low), "high": _rounded(figure.high)}
+    values = {"value": rounded(figure.value), "low": rounded(figure.low), "high": rounded(figure.high)}
     return values if sample is None else {**values, "n": sample}
 
 
@@ -307,138 +251,3 @@ def _qa_tally(batch: Batch, since: datetime) -> tuple[int, int]:
     for annotation, verdict in rows.iterator():
         latest[annotation] = verdict
     return len(latest), sum(verdict == Review.Verdict.ACCEPT for verdict in latest.values())
-
-
-# -- the monitor --------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class StateChange:
-    event: int
-    batch: str
-    vendor: str
-    from_state: str
-    to_state: str
-    reasons: list[str]
-
-
-@dataclass(frozen=True)
-class SlaCheck:
-    checked: int = 0
-    changes: list[StateChange] = field(default_factory=list)
-    emails_sent: int = 0
-    emails_failed: int = 0
-
-
-def _previous(status: SlaStatus) -> states.SlaStatus | None:
-    if status.checked_at is None:
-        return None
-    return states.SlaStatus(
-        state=status.state,
-        since=status.since,
-        breach_started=status.breach_started_at,
-        reasons=(),
-        evaluated_at=status.checked_at,
-        previous_state=None,
-        changed=False,
-    )
-
-
-def _batches_to_check():
-    # Open batches, and closed ones still in trouble: their acceptance resolves them (or closing does not).
-    in_trouble = SlaStatus.objects.filter(state__in=TROUBLE_STATES).values("batch_id")
-    return (
-        Batch.objects.filter(Q(status__in=OPEN_STATUSES) | Q(pk__in=in_trouble), vendor__isnull=False)
-        .select_related("project", "vendor")
-        .order_by("id")
-    )
-
-
-def check_slas(*, now: datetime | None = None) -> SlaCheck:
-    """Evaluate every open batch with an SLA policy, record each state change as an event, e-mail each event once.
-
-    Idempotent: a rerun with nothing changed records and sends nothing. Safe on two workers at once: each batch's
-    status row is locked while it is evaluated, and each event's e-mail is sent by whichever worker locks it first.
-    """
-    now = now or timezone.now()
-    checked = 0
-    changes = []
-    for batch in _batches_to_check():
-        policy = resolve_policy(batch=batch)
-        if policy is None:
-            continue
-        measured = measure_batch(
-            batch=batch, now=now, window_days=policy.window_days, with_agreement=policy.min_agreement is not None
-        )
-        change = _record(batch, _state_policy(policy), measured, now)
-        checked += 1
-        if change is not None:
-            changes.append(change)
-    sent, failed = send_sla_notifications()
-    return SlaCheck(checked=checked, changes=changes, emails_sent=sent, emails_failed=failed)
-
-
-def _record(batch: Batch, policy: states.SlaPolicy, measured: BatchFigures, now: datetime) -> StateChange | None:
-    with transaction.atomic():
-        SlaStatus.objects.get_or_create(batch=batch, vendor=batch.vendor, defaults={"since": now})
-        status = SlaStatus.objects.select_for_update().get(batch=batch, vendor=batch.vendor)
-        if status.checked_at is not None and now < status.checked_at:
-            return None  # another worker already evaluated a later instant
-        result = states.evaluate(measured.figures, policy, _previous(status), now)
-        figures = measured.as_json()
-        reasons = [_reason_json(reason) for reason in result.reasons]
-        from_state = status.state if status.checked_at is not None else ""
-        status.state = result.state
-        status.since = result.since
-        status.breach_started_at = result.breach_started
-        status.figures = figures
-        status.reasons = reasons
-        status.checked_at = now
-        status.save()
-        if not result.changed:
-            return None
-        event = SlaEvent.objects.create(
-            batch=batch,
-            vendor=batch.vendor,
-            from_state=from_state,
-            to_state=result.state,
-            figures=figures,
-            reasons=reasons,
-            created_at=now,
-        )
-    return StateChange(
-        event.pk, str(batch), str(batch.vendor), from_state, result.state, [reason["message"] for reason in reasons]
-    )
-
-
-def _reason_json(reason: states.Reason) -> dict:
-    return {key: _rounded(value) if isinstance(value, float) else value for key, value in asdict(reason).items()}
-
-
-# -- acknowledgement ----------------------------------------------------------------------------------
-
-
-def acknowledge_event(*, event: SlaEvent, user, comment: str, now: datetime | None = None) -> SlaEvent:
-    """Record that `user` has seen the event, with their comment; atomic, audited, refused if already acknowledged."""
-    comment = comment.strip()
-    if not comment:
-        raise AcknowledgementRefused("Say what is being done about it: an acknowledgement needs a comment.")
-
-    with set_actor(user), transaction.atomic():
-        locked = SlaEvent.objects.select_for_update().get(pk=event.pk)
-        if locked.acknowledged_at is not None:
-            raise AcknowledgementRefused(
-                f"This event was acknowledged by {locked.acknowledged_by} at {locked.acknowledged_at:%Y-%m-%d %H:%M}."
-            )
-        locked.acknowledged_by = user
-        locked.acknowledged_at = now or timezone.now()
-        locked.acknowledgement_comment = comment
-        try:
-            locked.full_clean()
-        except ValidationError as error:
-            raise AcknowledgementRefused("; ".join(error.messages)) from error
-        locked.save(update_fields=["acknowledged_by", "acknowledged_at", "acknowledgement_comment"])
-    event.acknowledged_by = locked.acknowledged_by
-    event.acknowledged_at = locked.acknowledged_at
-    event.acknowledgement_comment = locked.acknowledgement_comment
-    return locked
