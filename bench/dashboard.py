@@ -21,152 +21,41 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import io
-import os
 import statistics
-import subprocess
-import sys
 import time
-from pathlib import Path
+from collections.abc import Iterator
 
 import numpy as np
+from common import (
+    GOLD_JSON,
+    SCENARIOS,
+    TRUE_SHARES,
+    BatchToLabel,
+    Sizes,
+    Workforce,
+    generate_labeled_project,
+    prepare_database,
+    say,
+    scenario_config,
+)
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
 DATABASE_NAME = "annotate_benchdashboard"
-os.environ["DJANGO_SETTINGS_MODULE"] = "annotate.settings"
-
-CONFIG = """<View>
-  <Text name="message" value="$message"/>
-  <Choices name="scenario" toName="message" choice="single">
-    <Choice value="refund"/><Choice value="not_received"/><Choice value="damaged"/>
-  </Choices>
-</View>"""
-SCENARIOS = ("refund", "not_received", "damaged")
-TRUE_SHARES = (0.5, 0.3, 0.2)
-PROFILE_MIX = (("careful", 0.3), ("steady", 0.48), ("fast_sloppy", 0.16), ("spammer", 0.06))
+CONFIG = scenario_config("message")
 SLUG = "bench-dashboard"
 GOAL_P95_MS = 300.0
 OPEN_BATCHES = 3
 HISTORY_DAYS = 90
 
 
-def say(message: str) -> None:
-    print(f"[{time.strftime('%H:%M:%S')}] {message}", flush=True)
-
-
-def prepare_database(name: str) -> None:
-    """The database exists and is migrated."""
-    os.environ["DATABASE_URL"] = f"postgres://postgres@127.0.0.1:5432/{name}"
-    host = ["-h", "127.0.0.1", "-p", "5432", "-U", "postgres"]
-    exists = subprocess.run(
-        ["psql", *host, "-d", "postgres", "-tAc", f"SELECT 1 FROM pg_database WHERE datname = '{name}'"],
-        capture_output=True, text=True, check=True,
-    ).stdout.strip()  # fmt: skip
-    if not exists:
-        subprocess.run(["createdb", *host, name], check=True)
-    subprocess.run([sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=ROOT, check=True)
-
-
-class Sizes:
-    def __init__(self, arguments: argparse.Namespace) -> None:
-        self.tasks = arguments.tasks
-        self.batch_size = min(arguments.batch_size, arguments.tasks)
-        self.annotators = arguments.annotators
-        self.vendors = arguments.vendors
-        self.overlap = 3
-        self.gold_rate = 0.1
-        self.seed = arguments.seed
-        self.batches = -(-self.tasks // self.batch_size)
-        self.per_vendor = self.annotators // self.vendors
-
-    @property
-    def label(self) -> str:
-        """The project's name: what was generated, so a rerun with other sizes regenerates."""
-        return (
-            f"bench dashboard {self.tasks} tasks, batches of {self.batch_size}, {self.annotators} annotators, "
-            f"{self.vendors} vendors, seed {self.seed}"
-        )
-
-
-def profiles_of(sizes: Sizes) -> list[str]:
-    profiles = []
-    for _ in range(sizes.vendors):
-        counts = [round(share * sizes.per_vendor) for _, share in PROFILE_MIX]
-        counts[1] += sizes.per_vendor - sum(counts)
-        for (name, _), count in zip(PROFILE_MIX, counts, strict=True):
-            profiles.extend([name] * count)
-    return profiles
-
-
-def copy_rows(cursor, table: str, columns: list[str], lines: list[str]) -> None:
-    with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
-        buffer = io.StringIO()
-        for line in lines:
-            buffer.write(line)
-            if buffer.tell() > 8_000_000:
-                copy.write(buffer.getvalue())
-                buffer = io.StringIO()
-        copy.write(buffer.getvalue())
-
-
-def generate(sizes: Sizes) -> None:
-    from django.contrib.auth import get_user_model
-    from django.db import connection, transaction
+def batches_to_label(project, workforce: Workforce, sizes: Sizes) -> Iterator[BatchToLabel]:
+    """The batches one after another over the last HISTORY_DAYS, the last OPEN_BATCHES still open; gold at random."""
     from django.utils import timezone
 
-    from projects.demo.simulation import PROFILES
-    from projects.models import Annotation, Annotator, Batch, LabelingProject, Task, Vendor
+    from projects.models import Batch
 
-    say("flushing the database")
-    subprocess.run([sys.executable, "manage.py", "flush", "--noinput", "-v", "0"], cwd=ROOT, check=True)
-    vendors = Vendor.objects.bulk_create(
-        Vendor(name=f"Vendor {number}", slug=f"vendor-{number}", languages=["en", "zh"])
-        for number in range(sizes.vendors)
-    )
-    profiles = profiles_of(sizes)
-    users = get_user_model().objects.bulk_create(
-        get_user_model()(username=f"bd-{number:03d}-{profile}", password="!") for number, profile in enumerate(profiles)
-    )
-    annotators = Annotator.objects.bulk_create(
-        Annotator(user=user, vendor=vendors[number // sizes.per_vendor], languages=["en", "zh"])
-        for number, user in enumerate(users)
-    )
-    project = LabelingProject.objects.create(
-        slug=SLUG,
-        name=sizes.label,
-        label_config=CONFIG,
-        overlap=sizes.overlap,
-        gold_rate=sizes.gold_rate,
-        status=LabelingProject.Status.ACTIVE,
-    )
-    accuracy = np.array([PROFILES[profile].accuracy.get("scenario", 0.0) for profile in profiles])
-    spammer = np.array([PROFILES[profile].fixed_answer is not None for profile in profiles])
-    medians = np.array([PROFILES[profile].median_seconds for profile in profiles])
-    spreads = np.array([PROFILES[profile].spread for profile in profiles])
-    annotator_ids = np.array([annotator.pk for annotator in annotators])
-    choice_json = [
-        '[{"id": "%s", "type": "choices", "value": {"choices": ["' + scenario + '"]}, "origin": "manual", '
-        '"to_name": "message", "from_name": "scenario"}]'
-        for scenario in SCENARIOS
-    ]
-    gold_json = [
-        '[{"type": "choices", "value": {"choices": ["' + scenario + '"]}, "to_name": "message", '
-        '"from_name": "scenario"}]'
-        for scenario in SCENARIOS
-    ]
-    task_columns = [Task._meta.get_field(name).column for name in (
-        "project", "batch", "external_id", "data", "language", "is_gold", "gold_answer", "predictions", "status",
-        "created_at",
-    )]  # fmt: skip
-    annotation_columns = [Annotation._meta.get_field(name).column for name in (
-        "task", "annotator", "result", "was_cancelled", "lead_time", "version", "is_deleted", "created_at",
-        "updated_at", "pulled_at",
-    )]  # fmt: skip
     today = timezone.now().replace(hour=0, minute=0, second=0, microsecond=0)
     started_at = np.datetime64(today.replace(tzinfo=None) - dt.timedelta(days=HISTORY_DAYS), "s")
     seconds_per_batch = HISTORY_DAYS * 86400 // sizes.batches
-    total = 0
     for number in range(sizes.batches):
         count = min(sizes.batch_size, sizes.tasks - number * sizes.batch_size)
         vendor = number % sizes.vendors
@@ -174,7 +63,7 @@ def generate(sizes: Sizes) -> None:
         batch = Batch.objects.create(
             project=project,
             name=f"batch {number:03d}",
-            vendor=vendors[vendor],
+            vendor=workforce.vendors[vendor],
             target_count=count * 3 // 2 if is_open else count,
             status=Batch.Status.IN_PROGRESS if is_open else Batch.Status.DELIVERED,
             due_at=today + dt.timedelta(days=7) if is_open else None,
@@ -189,45 +78,16 @@ def generate(sizes: Sizes) -> None:
         task_times = np.datetime_as_string(moments)
         lines = []
         for index in range(count):
-            gold = gold_json[truth[index]] if is_gold[index] else "\\N"
+            gold = GOLD_JSON[truth[index]] if is_gold[index] else "\\N"
             lines.append(
                 f"{project.pk}\t{batch.pk}\tb-{number:03d}-{index:05d}\t"
                 f'{{"message": "order SO-{number:03d}-{index:05d}"}}'
                 f"\t{'en' if index % 2 else 'zh'}\t{'t' if is_gold[index] else 'f'}\t{gold}\t[]\tannotated\t"
                 f"{task_times[index]}+00\n"
             )
-        with transaction.atomic():
-            with connection.cursor() as cursor:
-                copy_rows(cursor.cursor, Task._meta.db_table, task_columns, lines)
-            task_ids = np.array(
-                Task.objects.filter(batch=batch).order_by("external_id").values_list("id", flat=True), dtype=np.int64
-            )
-            offset = vendor * sizes.per_vendor
-            who = offset + np.argsort(generator.random((count, sizes.per_vendor)), axis=1)[:, : sizes.overlap]
-            who = who.ravel()
-            tasks = np.repeat(np.arange(count), sizes.overlap)
-            right = generator.random(len(who)) < accuracy[who]
-            wrong = (truth[tasks] + generator.integers(1, len(SCENARIOS), size=len(who))) % len(SCENARIOS)
-            labels = np.where(right, truth[tasks], wrong)
-            labels[spammer[who]] = 0
-            lead_times = np.maximum(1.0, medians[who] * np.exp(generator.normal(0.0, spreads[who]))).round(1)
-            done = np.datetime_as_string(moments[tasks] + 600 + np.tile(np.arange(sizes.overlap) * 60, count))
-            region_ids = generator.integers(0, 16**10, size=len(who))
-            lines = [
-                f"{task_ids[task]}\t{annotator_ids[annotator]}\t{choice_json[label] % f'{region:010x}'}\tf\t"
-                f"{lead_time}\t1\tf\t{moment}+00\t{moment}+00\t{moment}+00\n"
-                for task, annotator, label, lead_time, moment, region in zip(
-                    tasks.tolist(), who.tolist(), labels.tolist(), lead_times.tolist(), done, region_ids.tolist(),
-                    strict=True,
-                )
-            ]  # fmt: skip
-            with connection.cursor() as cursor:
-                copy_rows(cursor.cursor, Annotation._meta.db_table, annotation_columns, lines)
-        total += len(lines)
-        say(f"  batch {number + 1}/{sizes.batches}: {count:,} tasks, {len(lines):,} annotations ({total:,} in all)")
-    with connection.cursor() as cursor:
-        # Vacuumed, so the visibility map lets counts use index-only scans as on a settled production table.
-        cursor.execute(f"VACUUM ANALYZE {Task._meta.db_table}, {Annotation._meta.db_table}")
+        yield BatchToLabel(
+            batch=batch, vendor=vendor, task_lines=lines, truth=truth, moments=moments, generator=generator
+        )
 
 
 def recount_everything(project) -> dict:
@@ -316,7 +176,7 @@ def main() -> None:
         "--pages", help='comma-separated page names to time (default: all), e.g. "tasks list,annotations list"'
     )
     arguments = parser.parse_args()
-    sizes = Sizes(arguments)
+    sizes = Sizes(arguments, benchmark="dashboard", batch_size=min(arguments.batch_size, arguments.tasks))
 
     prepare_database(DATABASE_NAME)
     import django
@@ -332,7 +192,9 @@ def main() -> None:
     project = LabelingProject.objects.filter(slug=SLUG, name=sizes.label).first()
     if project is None or arguments.regenerate:
         started = time.perf_counter()
-        generate(sizes)
+        generate_labeled_project(
+            sizes, slug=SLUG, label_config=CONFIG, username_prefix="bd", batches_to_label=batches_to_label, vacuum=True
+        )
         say(f"generated in {time.perf_counter() - started:.0f} s")
         project = LabelingProject.objects.get(slug=SLUG)
     else:

@@ -18,7 +18,6 @@ Usage: .venv/bin/python bench/datasets.py [--tasks N] [--regenerate]
 from __future__ import annotations
 
 import argparse
-import io
 import json
 import os
 import random
@@ -27,56 +26,12 @@ import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-DATABASE_NAME = "annotate_benchdatasets"
-os.environ["DJANGO_SETTINGS_MODULE"] = "annotate.settings"
-os.environ["DATABASE_URL"] = f"postgres://postgres@127.0.0.1:5432/{DATABASE_NAME}"
+from common import CONFIG, EN, ROOT, SCENARIOS, ZH, bench_actor, copy_rows, prepare_database, say, use_database
 
-CONFIG = """<View>
-  <Text name="message" value="$message"/><Text name="reply" value="$reply"/>
-  <Choices name="scenario" toName="message" choice="single">
-    <Choice value="refund"/><Choice value="not_received"/><Choice value="damaged"/>
-  </Choices>
-</View>"""
-SCENARIOS = ("refund", "not_received", "damaged")
+DATABASE_NAME = "annotate_benchdatasets"
+use_database(DATABASE_NAME)  # here, so the export child inherits it
 SLUG = "bench-datasets"
 GOALS = {"build_seconds": 30.0, "export_peak_mb": 300.0}
-EN = ["Where is my parcel? It has not moved, order", "I want a refund for the order", "The box arrived crushed,"]
-ZH = ["亲，快递好几天没动了，订单号", "我要退款，订单", "包裹到了但是外箱压坏了，订单"]
-HOST = ["-h", "127.0.0.1", "-p", "5432", "-U", "postgres"]
-
-
-def say(message: str) -> None:
-    print(f"[{time.strftime('%H:%M:%S')}] {message}", flush=True)
-
-
-def prepare_database() -> None:
-    """The database exists and is migrated."""
-    exists = subprocess.run(
-        ["psql", *HOST, "-d", "postgres", "-tAc", f"SELECT 1 FROM pg_database WHERE datname = '{DATABASE_NAME}'"],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.strip()
-    if not exists:
-        subprocess.run(["createdb", *HOST, DATABASE_NAME], check=True)
-    subprocess.run([sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=ROOT, check=True)
-
-
-def copy_rows(cursor, table: str, columns: list[str], lines: list[str]) -> None:
-    with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
-        buffer = io.StringIO()
-        for line in lines:
-            buffer.write(line)
-            if buffer.tell() > 8_000_000:
-                copy.write(buffer.getvalue())
-                buffer = io.StringIO()
-        copy.write(buffer.getvalue())
-
-
-def _copy_text(value: str) -> str:
-    return value.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n")
 
 
 def generate(tasks: int, regenerate: bool):
@@ -84,6 +39,7 @@ def generate(tasks: int, regenerate: bool):
     from django.contrib.auth import get_user_model
     from django.db import connection, transaction
 
+    from projects.database.copy import escape_for_copy
     from projects.models import LabelingProject
 
     name = f"bench datasets {tasks} tasks"
@@ -106,9 +62,8 @@ def generate(tasks: int, regenerate: bool):
             language = "zh" if number % 3 == 0 else "en"
             text = (ZH if language == "zh" else EN)[number % 3]
             data = json.dumps({"message": f"{text} SO-{number:07d}", "reply": "We are on it."}, ensure_ascii=False)
-            lines.append(
-                f"{project.pk}\tconv-{number:07d}\t{_copy_text(data)}\t{language}\tf\t[]\tnew\t2025-01-01 00:00:00+00\n"
-            )
+            data = escape_for_copy(data)
+            lines.append(f"{project.pk}\tconv-{number:07d}\t{data}\t{language}\tf\t[]\tnew\t2025-01-01 00:00:00+00\n")
         with connection.cursor() as cursor:
             copy_rows(
                 cursor,
@@ -189,7 +144,7 @@ def main() -> None:
         export_child(int(arguments.export_child[0]), arguments.export_child[1])
         return
 
-    prepare_database()
+    prepare_database(DATABASE_NAME)
     import django
 
     django.setup()
@@ -204,7 +159,7 @@ def main() -> None:
 
     say("building the version")
     started = time.perf_counter()
-    version = build_dataset_version(project=project, user=None, note="bench")
+    version = build_dataset_version(project=project, actor=bench_actor("datasets"), note="bench")
     build_seconds = time.perf_counter() - started
     say(f"built {version}: {version.item_count:,} items, {version.excluded['total']:,} left out")
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import random
 import resource
 import subprocess
@@ -19,11 +18,8 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "annotate.settings")
-
-import django  # noqa: E402
+import django
+from common import CONFIG, ROOT, SCENARIOS
 
 django.setup()
 
@@ -31,12 +27,7 @@ from django.db import connection  # noqa: E402
 
 from projects.models import LabelingProject  # noqa: E402
 
-CONFIG = """<View>
-  <Text name="message" value="$message"/><Text name="reply" value="$reply"/>
-  <Choices name="scenario" toName="message" choice="single">
-    <Choice value="refund"/><Choice value="not_received"/><Choice value="damaged"/>
-  </Choices>
-</View>"""
+# Openings that an item's name completes ("I want a refund for the rice cooker").
 EN = ["Where is my parcel? It has not moved for", "I want a refund for the", "The box arrived crushed and the"]
 ZH = ["亲，快递好几天没动了，订单号", "我要退款，买的", "包裹到了但是外箱压坏了，里面的"]
 ITEMS = ["rice cooker", "running shoes", "蓝牙耳机", "空气净化器", "phone case"]
@@ -55,7 +46,7 @@ def write_rows(path: Path, rows: int, seed: int) -> None:
                 else "亲，马上为您查询。",
             }
             if number % 50 == 0:
-                row["gold_answer"] = {"scenario": rng.choice(["refund", "not_received", "damaged"])}
+                row["gold_answer"] = {"scenario": rng.choice(SCENARIOS)}
             out.write(json.dumps(row, ensure_ascii=False) + "\n")
 
 

@@ -19,55 +19,40 @@ from __future__ import annotations
 
 import argparse
 import os
-import resource
 import subprocess
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from common import (
+    CONFIG,
+    EN,
+    ROOT,
+    SCENARIOS,
+    ZH,
+    bench_actor,
+    flush_database,
+    peak_rss_mb,
+    prepare_database,
+    print_table,
+    reset_peak_rss,
+    say,
+    use_database,
+    verdict,
+)
+
 SCRIPT = ROOT / "scripts" / "labelstudio"
 SERVER_NAME = "bench"
 SERVER_PORT = 8095
 SERVER_URL = f"http://127.0.0.1:{SERVER_PORT}"
 DATABASE_NAME = "annotate_bench"
 TOKEN_ENV_VAR = "ANNOTATE_BENCH_LABEL_STUDIO_TOKEN"
-os.environ["DJANGO_SETTINGS_MODULE"] = "annotate.settings"
-os.environ["DATABASE_URL"] = f"postgres://postgres@127.0.0.1:5432/{DATABASE_NAME}"
+use_database(DATABASE_NAME)
 os.environ["ANNOTATE_WEBHOOK_BASE_URL"] = ""  # nothing listens for webhooks here: pull only
-
-CONFIG = """<View>
-  <Text name="message" value="$message"/><Text name="reply" value="$reply"/>
-  <Choices name="scenario" toName="message" choice="single">
-    <Choice value="refund"/><Choice value="not_received"/><Choice value="damaged"/>
-  </Choices>
-</View>"""
-SCENARIOS = ["refund", "not_received", "damaged"]
-EN = ["Where is my parcel? It has not moved, order", "I want a refund for the order", "The box arrived crushed,"]
-ZH = ["亲，快递好几天没动了，订单号", "我要退款，订单", "包裹到了但是外箱压坏了，订单"]
 GOALS = {"push_ratio": 1.15, "push_rss_mb": 400, "pull_ratio": 1.2, "incremental_share": 0.05}
 
 
-def say(message: str) -> None:
-    print(f"[{time.strftime('%H:%M:%S')}] {message}", flush=True)
-
-
-# -- the servers -------------------------------------------------------------------------------------
-
-
-def prepare_database() -> None:
-    """annotate_bench exists, is migrated and holds nothing from an earlier run."""
-    host = ["-h", "127.0.0.1", "-p", "5432", "-U", "postgres"]
-    exists = subprocess.run(
-        ["psql", *host, "-d", "postgres", "-tAc", f"SELECT 1 FROM pg_database WHERE datname = '{DATABASE_NAME}'"],
-        capture_output=True, text=True, check=True,
-    ).stdout.strip()  # fmt: skip
-    if not exists:
-        subprocess.run(["createdb", *host, DATABASE_NAME], check=True)
-    subprocess.run([sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=ROOT, check=True)
-    subprocess.run([sys.executable, "manage.py", "flush", "--noinput", "-v", "0"], cwd=ROOT, check=True)
+# -- the server --------------------------------------------------------------------------------------
 
 
 def start_label_studio() -> str:
@@ -81,25 +66,6 @@ def start_label_studio() -> str:
 
 def stop_label_studio() -> None:
     subprocess.run([SCRIPT, "stop", SERVER_NAME], check=False, capture_output=True)
-
-
-# -- memory ------------------------------------------------------------------------------------------
-
-
-def reset_peak_rss() -> bool:
-    """Reset this process's RSS high-water mark (Linux >= 4.0); False where that is not possible."""
-    try:
-        Path("/proc/self/clear_refs").write_text("5")
-    except OSError:
-        return False
-    return True
-
-
-def peak_rss_mb() -> float:
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 # -- the tasks ---------------------------------------------------------------------------------------
@@ -227,7 +193,9 @@ def bench_push(token: str, batch, task_count: int) -> dict:
     exact = reset_peak_rss()
     before_mb = peak_rss_mb()
     started = time.perf_counter()
-    result = push_batch(batch=batch, progress=progress_printer("push", max(chunk, task_count // 10)))
+    result = push_batch(
+        batch=batch, actor=bench_actor("labelstudio"), progress=progress_printer("push", max(chunk, task_count // 10))
+    )
     seconds = time.perf_counter() - started
     rss_mb = peak_rss_mb()
     if result.pushed != task_count:
@@ -386,7 +354,10 @@ def bench_full_pull(token: str, batch, connection, task_count: int) -> tuple[dic
     reset_peak_rss()
     started = time.perf_counter()
     run = pull_annotations(
-        label_studio_project=label_studio_project, full=True, progress=progress_printer("pull", task_count // 10)
+        label_studio_project=label_studio_project,
+        actor=bench_actor("labelstudio"),
+        full=True,
+        progress=progress_printer("pull", task_count // 10),
     )
     seconds = time.perf_counter() - started
     if run.created != task_count:
@@ -437,7 +408,7 @@ def bench_incremental_pull(label_studio_project) -> dict:
 
     say("phase 3b: annotate incremental pull")
     started = time.perf_counter()
-    run = pull_annotations(label_studio_project=label_studio_project)
+    run = pull_annotations(label_studio_project=label_studio_project, actor=bench_actor("labelstudio"))
     seconds = time.perf_counter() - started
     if run.kind != SyncRun.Kind.INCREMENTAL or run.updated < changed:
         sys.exit(f"incremental pull: kind {run.kind}, {run.updated} updated, expected {changed}")
@@ -452,9 +423,6 @@ def report(task_count: int, push: dict, pull: dict, incremental: dict) -> None:
     push_ratio = push["annotate"] / push["sdk"]
     pull_ratio = pull["annotate"] / pull["export"]
     share = incremental["annotate"] / pull["annotate"]
-
-    def verdict(met: bool) -> str:
-        return "met" if met else "NOT MET"
 
     rows = [
         (f"push {task_count:,} tasks: annotate push_batch", f"{push['annotate']:.1f} s", "", ""),
@@ -471,13 +439,7 @@ def report(task_count: int, push: dict, pull: dict, incremental: dict) -> None:
         ("incremental pull / full pull", f"{share:.1%}", f"<= {GOALS['incremental_share']:.0%}",
          verdict(share <= GOALS["incremental_share"])),
     ]  # fmt: skip
-    widths = [max(len(row[column]) for row in rows) for column in range(4)]
-    print()
-    print(
-        "  ".join(title.ljust(width) for title, width in zip(("figure", "measured", "goal", ""), widths, strict=True))
-    )
-    for row in rows:
-        print("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip())
+    print_table(rows)
 
 
 def main() -> None:
@@ -487,7 +449,8 @@ def main() -> None:
     task_count = arguments.tasks
 
     say(f"database {DATABASE_NAME}: create if missing, migrate, flush")
-    prepare_database()
+    prepare_database(DATABASE_NAME)
+    flush_database()
     say(f"Label Studio '{SERVER_NAME}' on port {SERVER_PORT}: reset and start")
     os.environ[TOKEN_ENV_VAR] = token = start_label_studio()
     try:

@@ -36,185 +36,46 @@ Usage: .venv/bin/python bench/quality.py [--regenerate] [--tasks N] [--batch-siz
 from __future__ import annotations
 
 import argparse
-import io
 import os
-import resource
-import subprocess
-import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
+from common import (
+    CONFIG,
+    EN,
+    GOLD_JSON,
+    SCENARIOS,
+    TRUE_SHARES,
+    ZH,
+    BatchToLabel,
+    Sizes,
+    Workforce,
+    bench_actor,
+    generate_labeled_project,
+    peak_rss_mb,
+    prepare_database,
+    print_table,
+    reset_peak_rss,
+    say,
+    verdict,
+)
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
 DATABASE_NAME = "annotate_benchquality"
-os.environ["DJANGO_SETTINGS_MODULE"] = "annotate.settings"
-
-CONFIG = """<View>
-  <Text name="message" value="$message"/><Text name="reply" value="$reply"/>
-  <Choices name="scenario" toName="message" choice="single">
-    <Choice value="refund"/><Choice value="not_received"/><Choice value="damaged"/>
-  </Choices>
-</View>"""
-SCENARIOS = ("refund", "not_received", "damaged")
-TRUE_SHARES = (0.5, 0.3, 0.2)
-# Per vendor of 50: the demo's profiles in a plausible mix.
-PROFILE_MIX = (("careful", 0.3), ("steady", 0.48), ("fast_sloppy", 0.16), ("spammer", 0.06))
 SLUG = "bench-quality"
 GOALS = {"total_seconds": 20.0, "aggregation_ratio": 1.3}
-EN = ["Where is my parcel? It has not moved, order", "I want a refund for the order", "The box arrived crushed,"]
-ZH = ["亲，快递好几天没动了，订单号", "我要退款，订单", "包裹到了但是外箱压坏了，订单"]
-
-
-def say(message: str) -> None:
-    print(f"[{time.strftime('%H:%M:%S')}] {message}", flush=True)
-
-
-# -- the database ------------------------------------------------------------------------------------
-
-
-def prepare_database(name: str) -> None:
-    """The database exists and is migrated."""
-    os.environ["DATABASE_URL"] = f"postgres://postgres@127.0.0.1:5432/{name}"
-    host = ["-h", "127.0.0.1", "-p", "5432", "-U", "postgres"]
-    exists = subprocess.run(
-        ["psql", *host, "-d", "postgres", "-tAc", f"SELECT 1 FROM pg_database WHERE datname = '{name}'"],
-        capture_output=True, text=True, check=True,
-    ).stdout.strip()  # fmt: skip
-    if not exists:
-        subprocess.run(["createdb", *host, name], check=True)
-    subprocess.run([sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=ROOT, check=True)
-
-
-def flush_database() -> None:
-    subprocess.run([sys.executable, "manage.py", "flush", "--noinput", "-v", "0"], cwd=ROOT, check=True)
-
-
-# -- memory ------------------------------------------------------------------------------------------
-
-
-def reset_peak_rss() -> bool:
-    """Reset this process's RSS high-water mark (Linux >= 4.0); False where that is not possible."""
-    try:
-        Path("/proc/self/clear_refs").write_text("5")
-    except OSError:
-        return False
-    return True
-
-
-def peak_rss_mb() -> float:
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
-# -- the data ----------------------------------------------------------------------------------------
-
-
-class Sizes:
-    def __init__(self, arguments: argparse.Namespace) -> None:
-        self.tasks = arguments.tasks
-        self.batch_size = arguments.batch_size
-        self.annotators = arguments.annotators
-        self.vendors = arguments.vendors
-        self.overlap = 3
-        self.gold_rate = 0.1
-        self.seed = arguments.seed
-        self.batches = -(-self.tasks // self.batch_size)
-        self.gold_per_batch = round(self.batch_size * self.gold_rate / (1 - self.gold_rate))
-        self.per_vendor = self.annotators // self.vendors
-
-    @property
-    def label(self) -> str:
-        """The project's name: what was generated, so a rerun with other sizes regenerates."""
-        return (
-            f"bench quality {self.tasks} tasks, batches of {self.batch_size}, {self.annotators} annotators, "
-            f"{self.vendors} vendors, seed {self.seed}"
-        )
 
 
 def batch_truth(seed: int, batch: int, count: int) -> np.ndarray:
     return np.random.default_rng([seed, batch, 0]).choice(len(SCENARIOS), size=count, p=TRUE_SHARES)
 
 
-def profiles_of(sizes: Sizes) -> list[str]:
-    """Each annotator's profile, in creation order (vendor by vendor)."""
-    profiles = []
-    for _ in range(sizes.vendors):
-        counts = [round(share * sizes.per_vendor) for _, share in PROFILE_MIX]
-        counts[1] += sizes.per_vendor - sum(counts)
-        for (name, _), count in zip(PROFILE_MIX, counts, strict=True):
-            profiles.extend([name] * count)
-    return profiles
+def batches_to_label(project, workforce: Workforce, sizes: Sizes) -> Iterator[BatchToLabel]:
+    """A batch a day, the vendors in turn, its gold tasks on top of the regular ones and among them at random."""
+    from projects.models import Batch
 
-
-def copy_rows(cursor, table: str, columns: list[str], lines: list[str]) -> None:
-    with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
-        buffer = io.StringIO()
-        for line in lines:
-            buffer.write(line)
-            if buffer.tell() > 8_000_000:
-                copy.write(buffer.getvalue())
-                buffer = io.StringIO()
-        copy.write(buffer.getvalue())
-
-
-def generate(sizes: Sizes) -> None:
-    from django.contrib.auth import get_user_model
-    from django.db import connection, transaction
-
-    from projects.demo.simulation import PROFILES
-    from projects.models import Annotation, Annotator, Batch, LabelingProject, Task, Vendor
-
-    say("flushing the database")
-    flush_database()
-    vendors = Vendor.objects.bulk_create(
-        Vendor(name=f"Vendor {number}", slug=f"vendor-{number}", languages=["en", "zh"])
-        for number in range(sizes.vendors)
-    )
-    profiles = profiles_of(sizes)
-    users = get_user_model().objects.bulk_create(
-        get_user_model()(username=f"bq-{number:03d}-{profile}", password="!") for number, profile in enumerate(profiles)
-    )
-    annotators = Annotator.objects.bulk_create(
-        Annotator(user=user, vendor=vendors[number // sizes.per_vendor], languages=["en", "zh"])
-        for number, user in enumerate(users)
-    )
-    project = LabelingProject.objects.create(
-        slug=SLUG,
-        name=sizes.label,
-        label_config=CONFIG,
-        overlap=sizes.overlap,
-        gold_rate=sizes.gold_rate,
-        status=LabelingProject.Status.ACTIVE,
-    )
-    accuracy = np.array([PROFILES[profile].accuracy.get("scenario", 0.0) for profile in profiles])
-    spammer = np.array([PROFILES[profile].fixed_answer is not None for profile in profiles])
-    medians = np.array([PROFILES[profile].median_seconds for profile in profiles])
-    spreads = np.array([PROFILES[profile].spread for profile in profiles])
-    annotator_ids = np.array([annotator.pk for annotator in annotators])
-    choice_json = [
-        '[{"id": "%s", "type": "choices", "value": {"choices": ["' + scenario + '"]}, "origin": "manual", '
-        '"to_name": "message", "from_name": "scenario"}]'
-        for scenario in SCENARIOS
-    ]
-    gold_json = [
-        '[{"type": "choices", "value": {"choices": ["' + scenario + '"]}, "to_name": "message", '
-        '"from_name": "scenario"}]'
-        for scenario in SCENARIOS
-    ]
-    task_columns = [Task._meta.get_field(name).column for name in (
-        "project", "batch", "external_id", "data", "language", "is_gold", "gold_answer", "predictions", "status",
-        "created_at",
-    )]  # fmt: skip
-    annotation_columns = [Annotation._meta.get_field(name).column for name in (
-        "task", "annotator", "result", "was_cancelled", "lead_time", "version", "is_deleted", "created_at",
-        "updated_at", "pulled_at",
-    )]  # fmt: skip
     started_at = np.datetime64("2026-01-05T08:00:00", "s")
-    total = 0
     for number in range(sizes.batches):
         regular = min(sizes.batch_size, sizes.tasks - number * sizes.batch_size)
         count = regular + sizes.gold_per_batch
@@ -222,7 +83,7 @@ def generate(sizes: Sizes) -> None:
         batch = Batch.objects.create(
             project=project,
             name=f"batch {number:03d}",
-            vendor=vendors[vendor],
+            vendor=workforce.vendors[vendor],
             target_count=count,
             status=Batch.Status.DELIVERED,
         )
@@ -236,44 +97,15 @@ def generate(sizes: Sizes) -> None:
         for index in range(count):
             external_id = f"b-{number:03d}-{index:05d}"
             opening = (EN if index % 2 else ZH)[index % 3]
-            gold = gold_json[truth[index]] if is_gold[index] else "\\N"
+            gold = GOLD_JSON[truth[index]] if is_gold[index] else "\\N"
             lines.append(
                 f'{project.pk}\t{batch.pk}\t{external_id}\t{{"message": "{opening} SO-{number:03d}-{index:05d}", '
                 f'"reply": "ok"}}\t{"en" if index % 2 else "zh"}\t{"t" if is_gold[index] else "f"}\t{gold}\t[]\t'
                 f"annotated\t{task_times[index]}+00\n"
             )
-        with transaction.atomic():
-            with connection.cursor() as cursor:
-                copy_rows(cursor.cursor, Task._meta.db_table, task_columns, lines)
-            task_ids = np.array(
-                Task.objects.filter(batch=batch).order_by("external_id").values_list("id", flat=True), dtype=np.int64
-            )
-            # Each task labeled by `overlap` distinct annotators of the batch's vendor.
-            offset = vendor * sizes.per_vendor
-            who = offset + np.argsort(generator.random((count, sizes.per_vendor)), axis=1)[:, : sizes.overlap]
-            who = who.ravel()
-            tasks = np.repeat(np.arange(count), sizes.overlap)
-            right = generator.random(len(who)) < accuracy[who]
-            wrong = (truth[tasks] + generator.integers(1, len(SCENARIOS), size=len(who))) % len(SCENARIOS)
-            labels = np.where(right, truth[tasks], wrong)
-            labels[spammer[who]] = 0
-            lead_times = np.maximum(1.0, medians[who] * np.exp(generator.normal(0.0, spreads[who]))).round(1)
-            done = np.datetime_as_string(moments[tasks] + 600 + np.tile(np.arange(sizes.overlap) * 60, count))
-            region_ids = generator.integers(0, 16**10, size=len(who))
-            lines = [
-                f"{task_ids[task]}\t{annotator_ids[annotator]}\t{choice_json[label] % f'{region:010x}'}\tf\t"
-                f"{lead_time}\t1\tf\t{moment}+00\t{moment}+00\t{moment}+00\n"
-                for task, annotator, label, lead_time, moment, region in zip(
-                    tasks.tolist(), who.tolist(), labels.tolist(), lead_times.tolist(), done, region_ids.tolist(),
-                    strict=True,
-                )
-            ]  # fmt: skip
-            with connection.cursor() as cursor:
-                copy_rows(cursor.cursor, Annotation._meta.db_table, annotation_columns, lines)
-        total += len(lines)
-        say(f"  batch {number + 1}/{sizes.batches}: {count:,} tasks, {len(lines):,} annotations ({total:,} in all)")
-    with connection.cursor() as cursor:
-        cursor.execute(f"ANALYZE {Task._meta.db_table}; ANALYZE {Annotation._meta.db_table}")
+        yield BatchToLabel(
+            batch=batch, vendor=vendor, task_lines=lines, truth=truth, moments=moments, generator=generator
+        )
 
 
 def existing_project(sizes: Sizes):
@@ -355,16 +187,6 @@ def accuracy_against_truth(run, truth: dict[int, int]) -> tuple[tuple[int, int],
     return (majority[0], majority[1]), (dawid_skene[0], dawid_skene[1])
 
 
-def report(rows: list[tuple[str, str, str, str]]) -> None:
-    widths = [max(len(row[column]) for row in rows) for column in range(4)]
-    header = ("figure", "measured", "goal", "")
-    widths = [max(width, len(title)) for width, title in zip(widths, header, strict=True)]
-    print()
-    print("  ".join(title.ljust(width) for title, width in zip(header, widths, strict=True)))
-    for row in rows:
-        print("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip())
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--regenerate", action="store_true", help="Generate the data again even if it is there.")
@@ -377,7 +199,7 @@ def main() -> None:
     parser.add_argument("--database", default=DATABASE_NAME, help="PostgreSQL database of the data.")
     parser.add_argument("--profile", type=Path, help="Write a cProfile of the run to this file.")
     arguments = parser.parse_args()
-    sizes = Sizes(arguments)
+    sizes = Sizes(arguments, benchmark="quality")
 
     say(f"database {arguments.database}: create if missing, migrate")
     prepare_database(arguments.database)
@@ -393,7 +215,9 @@ def main() -> None:
     if project is None:
         say(f"generating: {sizes.label}")
         started = time.perf_counter()
-        generate(sizes)
+        generate_labeled_project(
+            sizes, slug=SLUG, label_config=CONFIG, username_prefix="bq", batches_to_label=batches_to_label, vacuum=False
+        )
         say(f"  generated in {time.perf_counter() - started:.0f} s")
         project = existing_project(sizes)
     else:
@@ -431,7 +255,13 @@ def main() -> None:
         )
         profiler.dump_stats(arguments.profile)
     else:
-        run = run_quality(project=project, seed=arguments.seed, resamples=arguments.resamples, progress=progress)
+        run = run_quality(
+            project=project,
+            actor=bench_actor("quality"),
+            seed=arguments.seed,
+            resamples=arguments.resamples,
+            progress=progress,
+        )
     total = time.perf_counter() - started
     peak = peak_rss_mb()
     load_after = os.getloadavg()[0]
@@ -448,9 +278,6 @@ def main() -> None:
     aggregation = run.seconds["aggregation"] + run.seconds["consensus_write"]
     ratio = aggregation / direct
     compute_ratio = run.seconds["aggregation"] / direct
-
-    def verdict(met: bool) -> str:
-        return "met" if met else "NOT MET"
 
     rows = [(f"  step {step}", f"{run.seconds[step]:.1f} s", "", "") for step in QUALITY_STEPS]
     rows = [
@@ -470,7 +297,7 @@ def main() -> None:
         ("Dawid-Skene vs truth (non-gold tasks)", f"{ds_right / ds_total:.2%}", "", ""),
         ("agreement figures / QA sample items", f"{figures:,} / {samples:,}", "", ""),
     ]  # fmt: skip
-    report(rows)
+    print_table(rows)
 
 
 if __name__ == "__main__":

@@ -19,6 +19,8 @@ from projects.ingest.uploads import import_upload
 from projects.jobs import push_batch_task, send_rework_task
 from projects.labeling.batch_tasks import put_tasks_in_batch
 from projects.models import Annotation, AnnotationVersion, Annotator, Batch, LabelingProject, Task, TaskImport
+from projects.quality.review.pages.decision import acceptance_rule
+from projects.quality.review.taxonomy import ensure_default_error_categories
 from projects.quality.sampling.review_queue import open_review_queue
 from projects.reporting.charts import progress_charts
 from projects.reporting.dashboard import DEFAULT_HOURS_PER_DAY, batch_what_if, project_dashboard
@@ -80,6 +82,14 @@ class BatchInline(admin.TabularInline):
     show_change_link = True
 
 
+# The clean reviews a sample needs to accept at a few acceptable quality levels (`acceptance.minimum_sample_size`).
+AQL_EXAMPLES = (
+    "Clean reviews needed: "
+    + ", ".join(f"AQL {aql:.0%}: {acceptance_rule(aql).minimum}" for aql in (0.01, 0.02, 0.05, 0.1))
+    + "."
+)
+
+
 @admin.register(LabelingProject)
 class LabelingProjectAdmin(admin.ModelAdmin):
     list_display = [
@@ -129,6 +139,21 @@ class LabelingProjectAdmin(admin.ModelAdmin):
         if not change:
             obj.created_by = request.user
         super().save_model(request, obj, form, change)
+        if not change:
+            ensure_default_error_categories(project=obj)
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        field = form.base_fields.get("acceptable_quality_level")
+        if field is not None:
+            aql = obj.acceptable_quality_level if obj else field.initial
+            rule = acceptance_rule(aql)
+            field.help_text = (
+                f"{rule.sentence} A batch is accepted when the Wilson 95% upper bound of its QA error rate is "
+                f"below this, so each QA sample draws at least that many annotations (or the whole batch, which "
+                f"then cannot be accepted). {AQL_EXAMPLES}"
+            )
+        return form
 
     def get_urls(self):
         return [
@@ -239,15 +264,21 @@ class BatchAdmin(admin.ModelAdmin):
     def draw_qa_sample(self, request, queryset) -> None:
         for batch in queryset:
             sample = open_review_queue(batch=batch, actor=Actor.person(request.user, via="admin"))
+            size = sample.items.count()
+            rule = acceptance_rule(batch.project.acceptable_quality_level, size)
             self.message_user(
                 request,
                 format_html(
-                    '{}: {} annotations to review — <a href="{}">open the review queue</a>.',
+                    '{}: {} annotations to review — <a href="{}">open the review queue</a>. {}{}',
                     batch,
-                    sample.items.count(),
+                    size,
                     reverse("review-queue", args=[batch.pk]),
+                    rule.sentence,
+                    " The batch has too few annotations: it cannot be accepted from its sample, only rejected."
+                    if rule.cannot_accept
+                    else "",
                 ),
-                messages.SUCCESS,
+                messages.WARNING if rule.cannot_accept else messages.SUCCESS,
             )
 
     @admin.action(description="Push to the vendor's Label Studio (only what is missing)")

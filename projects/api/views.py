@@ -43,6 +43,7 @@ from projects.models import (
     Task,
     Vendor,
 )
+from projects.quality.review.taxonomy import ensure_default_error_categories
 from projects.quality.scorecards import scorecards
 from projects.reporting.list_counts import batches_with_counts
 
@@ -104,7 +105,8 @@ class LabelingProjectViewSet(
     http_method_names = ["get", "post", "patch", "head", "options"]
 
     def perform_create(self, serializer) -> None:
-        serializer.save(created_by=self.request.user)
+        project = serializer.save(created_by=self.request.user)
+        ensure_default_error_categories(project=project)
 
     @extend_schema(
         request={"multipart/form-data": serializers.TaskImportInput},

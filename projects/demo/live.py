@@ -31,6 +31,7 @@ from projects.labelstudio.push import push_batch
 from projects.labelstudio.sync import SyncOutcome, sync_all
 from projects.labelstudio.webhooks import ensure_webhook
 from projects.models import (
+    Annotation,
     AnnotatorAccount,
     Batch,
     LabelingProject,
@@ -228,8 +229,16 @@ def work_the_demo(project: LabelingProject, *, seed: int, say: Say) -> LiveOutco
     return LiveOutcome(pushed=pushed, labeled=labeled, syncs=syncs, webhooks=webhooks, qa_samples=qa_samples, sla=sla)
 
 
+class DemoLabeledOffline(Refusal):
+    pass
+
+
 def bring_demo_to_life(*, password: str, seed: int, say: Say) -> LiveOutcome:
     project = LabelingProject.objects.get(slug=PROJECT_SLUG)
+    if Annotation.objects.filter(task__project=project, connection__isnull=True).exists():
+        raise DemoLabeledOffline(
+            "This demo was labeled without Label Studio (`demo` alone): rebuild it with `demo --reset --label-studio`."
+        )
     connections = connect_local_servers()
     outcome = work_the_demo(project, seed=seed, say=say)
     outcome.connections = connections

@@ -25,6 +25,7 @@ from projects.ingest.services import import_tasks
 from projects.labeling.label_config import LabelConfig, answer_to_result, parse_label_config
 from projects.models import Annotator, Batch, LabelingProject, SlaPolicy, Vendor, VendorManager, VendorRate
 from projects.quality.answer_key import default_answer_key_path
+from projects.quality.review.taxonomy import ensure_default_error_categories
 
 DEMO_DIR = Path(__file__).parent
 PROJECT_SLUG = "aftersales-cs"
@@ -150,6 +151,7 @@ def build_demo(*, seed: int = 7, tasks_per_batch: int = 60, reset: bool = False)
     if existing and not reset:
         with transaction.atomic():
             _ensure_rates_and_sla_policy(existing)
+            ensure_default_error_categories(project=existing)
         return DemoResult(project=existing, created=False, password=password, logins=logins)
 
     rng = random.Random(seed)
@@ -191,6 +193,7 @@ def build_demo(*, seed: int = 7, tasks_per_batch: int = 60, reset: bool = False)
                 )
                 import_tasks(project=project, path=path, file_name=path.name, batch=batch, actor=DEMO)
         _ensure_rates_and_sla_policy(project)
+        ensure_default_error_categories(project=project)
         save_answer_key(everything)
     return DemoResult(project=project, created=True, password=password, logins=logins)
 

@@ -43,14 +43,16 @@ class LabelingProject(models.Model):
         decimal_places=3,
         default=Decimal("0.10"),
         validators=RATE_VALIDATORS,
-        help_text="Share of annotations drawn for QA review.",
+        help_text="Share of annotations drawn for QA review, at least: a sample also holds the clean reviews the "
+        "acceptable quality level needs to accept (or the whole batch).",
     )
     acceptable_quality_level = models.DecimalField(
         max_digits=4,
         decimal_places=3,
         default=Decimal("0.05"),
         validators=RATE_VALIDATORS,
-        help_text="A batch is accepted when the Wilson 95% upper bound of its QA error rate is below this.",
+        help_text="A batch is accepted when the Wilson 95% upper bound of its QA error rate is below this; at 5% a "
+        "sample needs at least 73 clean reviews to accept.",
     )
     gold_max_exposures_per_vendor = models.PositiveIntegerField(
         default=10,

@@ -145,11 +145,27 @@ class Adjudication(models.Model):
     label = models.JSONField(help_text='The chosen label, e.g. "refund", ["a", "b"] or 4.')
     adjudicator = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="adjudications")
     comment = models.TextField(blank=True)
+    revises = models.OneToOneField(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="revised_by",
+        help_text="The adjudication of the same item this one replaces; each is revised at most once.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["task", "control_name", "created_at"])]
+        constraints = [
+            # Later adjudications of an item revise the one before: one chain per item, never two.
+            models.UniqueConstraint(
+                fields=["task", "control_name"],
+                condition=models.Q(revises__isnull=True),
+                name="adjudication_first_one_per_item",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.control_name} of {self.task_id}: {self.label}"

@@ -14,27 +14,26 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from projects.access.scoping import viewer_for, visible
-from projects.models import Batch, ErrorCategory, QASample, QASampleItem, Review
-from projects.quality.review.pages import (
+from projects.models import Adjudication, Batch, ErrorCategory, QASample, QASampleItem, Review
+from projects.quality.review.pages.adjudication import (
+    PAGE_KEYS,
+    adjudicated_items,
     adjudication_item,
     adjudication_label,
     adjudication_order,
-    batches_for_review,
     consensus_items,
-    corrected_result,
-    review_item,
-    sample_items,
-    sample_order,
-    shown_decision,
 )
+from projects.quality.review.pages.choices import corrected_result
+from projects.quality.review.pages.decision import acceptance_rule, bound_text, shown_decision
+from projects.quality.review.pages.queue import batches_for_review, review_item, sample_items, sample_order
 from projects.quality.review.queries import (
     active_error_categories,
     adjudication_queue,
     batch_decisions,
-    latest_sample,
     next_review_item,
     review_progress,
 )
@@ -46,6 +45,7 @@ from projects.quality.review.verdicts import (
     decide_batch,
     record_review,
 )
+from projects.quality.sampling.queries import current_sample
 
 CONTROL_FIELD = "control-"
 QUEUE_KEYS = (
@@ -59,10 +59,14 @@ QUEUE_KEYS = (
     ("Esc", "Close a panel or this help"),
 )
 ADJUDICATION_KEYS = (
-    ("1–9", "Pick the option with that number"),
+    ("1–9, 0", "Pick the option shown with that key (the tenth is 0)"),
+    ("a–z", f"Past ten options, the letters (but {', '.join(sorted(PAGE_KEYS))}) pick the next ones"),
+    ("/", "Filter the options by name; Enter picks the only match"),
+    ("Enter", "Save the final label, once one is picked"),
     ("j", "Next item"),
     ("k", "Previous item"),
     ("?", "Show these shortcuts"),
+    ("Esc", "Clear the filter or close this help"),
 )
 
 
@@ -136,7 +140,7 @@ def _render_queue(
     posted: dict | None = None,
     status: int = 200,
 ) -> HttpResponse:
-    sample: QASample | None = item.sample if item else latest_sample(batch=batch)
+    sample: QASample | None = item.sample if item else current_sample(batch=batch)
     order = sample_order(sample) if sample else []
     position, previous_item, next_item = _neighbours(order, item.pk if item else None)
     progress = review_progress(sample=sample) if sample else None
@@ -156,12 +160,21 @@ def _render_queue(
         "categories": active_error_categories(project=batch.project),
         "severities": Review.Severity.choices,
         "decision": shown_decision(batch_decisions(batch=batch).first()),
+        "rule": acceptance_rule(batch.project.acceptable_quality_level, len(order) if sample else None),
+        "categories_admin_url": _categories_admin_url(request, batch),
         "awaiting_adjudication": adjudication_queue(batch=batch).count(),
         "errors": errors or [],
         "posted": posted or {},
         "keys": QUEUE_KEYS,
     }
     return render(request, "review/queue.html", context, status=status)
+
+
+def _categories_admin_url(request: HttpRequest, batch: Batch) -> str | None:
+    """Where the project's error categories are edited, for a person allowed to add them; else None."""
+    if not request.user.has_perm("projects.add_errorcategory"):
+        return None
+    return reverse("admin:projects_errorcategory_changelist") + f"?project__id__exact={batch.project_id}"
 
 
 @review_page
@@ -213,12 +226,19 @@ def _record_verdict(request: HttpRequest, batch: Batch) -> HttpResponse:
 
 @review_page
 def adjudication(request: HttpRequest, batch_id: int) -> HttpResponse:
-    """GET: one item without consensus (?item=<consensus id>, else the least confident). POST: the final label."""
+    """GET: one item without consensus (?item=<consensus id>, else the least confident), or a settled one to
+    revise. POST: its final label; a revision names the adjudication it revises and says why."""
     batch = _batch(request, batch_id)
     errors: list[str] = []
     status = 200
     if request.method == "POST":
         consensus = get_object_or_404(consensus_items(batch), pk=_id(request.POST.get("item")))
+        revises = None
+        if request.POST.get("revises"):
+            revises = get_object_or_404(
+                Adjudication.objects.filter(task=consensus.task, control_name=consensus.control_name),
+                pk=_id(request.POST["revises"]),
+            )
         label = adjudication_label(consensus, request.POST.getlist("label"))
         if label is None:
             errors.append("Choose the final label before saving the adjudication.")
@@ -230,11 +250,15 @@ def adjudication(request: HttpRequest, batch_id: int) -> HttpResponse:
                     label=label,
                     adjudicator=request.user,
                     comment=request.POST.get("comment", "")[:4000],
+                    revises=revises,
                 )
             except AdjudicationRefused as error:
                 errors.append(str(error))
             else:
-                messages.success(request, f"Adjudicated {consensus.control_name} of {consensus.task.external_id}.")
+                verb = "Revised" if revises else "Adjudicated"
+                messages.success(request, f"{verb} {consensus.control_name} of {consensus.task.external_id}.")
+                if revises:
+                    return redirect(f"{reverse('review-adjudicate', args=[batch.pk])}?item={consensus.pk}")
                 return redirect("review-adjudicate", batch_id=batch.pk)
         status = 400
     elif "item" in request.GET:
@@ -251,7 +275,9 @@ def adjudication(request: HttpRequest, batch_id: int) -> HttpResponse:
         "position": position,
         "previous_item": previous_item,
         "next_item": next_item,
+        "settled": adjudicated_items(batch),
         "errors": errors,
+        "posted_comment": request.POST.get("comment", "") if errors else "",
         "keys": ADJUDICATION_KEYS,
     }
     return render(request, "review/adjudicate.html", context, status=status)
@@ -271,6 +297,6 @@ def decide(request: HttpRequest, batch_id: int) -> HttpResponse:
         messages.success(
             request,
             f"{batch.name} {outcome}: error rate {decision.error_rate:.1%}, Wilson upper bound "
-            f"{decision.upper_bound:.1%}, AQL {float(decision.aql):.1%}.",
+            f"{bound_text(decision.upper_bound, float(decision.aql))}, AQL {float(decision.aql):.1%}.",
         )
     return redirect("review-queue", batch_id=batch.pk)

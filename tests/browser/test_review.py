@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from auditlog.models import LogEntry
 from playwright.sync_api import Page, expect
 
-from projects.models import Adjudication, ItemConsensus, Review
+from projects.models import Adjudication, ErrorCategory, ItemConsensus, Review
 from projects.quality.review.queries import review_queue
 from tests.web.review_world import PASSWORD, build_review_world
 
@@ -121,3 +122,123 @@ def test_a_vendor_manager_is_turned_away(live_server, page):
 
     assert response.status == 403
     expect(page.get_by_role("heading", level=1)).to_have_text("QA review is for reviewers")
+
+
+def test_a_new_project_rejects_with_its_default_categories_and_an_empty_taxonomy_says_where_to_add_them(
+    live_server, page, screenshot
+):
+    world = build_review_world(categories="default")
+    queue = f"{live_server.url}/review/batches/{world.batch.pk}/"
+    progress = page.locator(".queue-progress")
+    sign_in(page, live_server.url, world.reviewer.username, f"/review/batches/{world.batch.pk}/")
+    expect(page.locator("#acceptance-rule")).to_have_text(
+        "With AQL 50.0%, a sample needs at least 4 clean reviews to accept."
+    )
+
+    # r: the default taxonomy is there from the start; reject with one of its categories.
+    page.keyboard.press("r")
+    reject = page.locator("#reject-panel")
+    category = reject.get_by_label("Error category")
+    expect(category).to_be_focused()
+    expect(category.locator("option")).to_have_text(
+        ["— choose —", "Ambiguous or unclear", "Guideline violation", "Missed or partial", "Other", "Wrong label"]
+    )
+    category.select_option(label="Missed or partial")
+    reject.get_by_label("Minor").check()
+    screenshot(top_of_page(page), "1-default-categories")
+    reject.get_by_role("button", name="Reject annotation").click()
+    expect(progress).to_contain_text("1 / 8 reviewed")
+    review = Review.objects.select_related("error_category").get()
+    assert (review.verdict, review.error_category.name, review.severity) == ("reject", "Missed or partial", "minor")
+
+    # Every category retired: the panel says where categories are edited, and the keys keep working.
+    ErrorCategory.objects.filter(project=world.batch.project).update(active=False)
+    page.goto(queue)
+    page.keyboard.press("r")
+    expect(reject).to_contain_text("has no active error categories, and a rejection needs one")
+    expect(reject).to_contain_text("A project manager adds them in the admin under Projects › Error categories.")
+    expect(reject.locator("select")).to_have_count(0)
+    expect(reject.get_by_role("heading", name="Reject")).to_be_focused()
+    screenshot(top_of_page(page), "2-no-categories")
+    page.keyboard.press("a")
+    expect(progress).to_contain_text("2 / 8 reviewed")
+
+    # A project manager, who may add categories, gets the link to them.
+    page.context.clear_cookies()
+    sign_in(page, live_server.url, world.project_manager.username, f"/review/batches/{world.batch.pk}/")
+    page.keyboard.press("r")
+    link = reject.get_by_role("link", name="Projects › Error categories")
+    expect(link).to_be_focused()
+    assert link.get_attribute("href").endswith(f"?project__id__exact={world.batch.project_id}")
+
+
+def test_adjudication_reaches_every_option_by_key_never_saves_unchosen_and_revises_with_a_reason(
+    live_server, page, screenshot
+):
+    world = build_review_world()
+    disputed = world.disputed()
+    adjudicate_url = f"{live_server.url}/review/batches/{world.batch.pk}/adjudicate/"
+    sign_in(page, live_server.url, world.reviewer.username, f"/review/batches/{world.batch.pk}/adjudicate/")
+    page.goto(f"{adjudicate_url}?item={disputed.pk}")
+    options = page.locator("#adjudication-options label")
+    expect(options).to_have_count(12)
+    # Every option shows its key: 1–9, 0, then letters.
+    expect(options.locator("kbd")).to_have_text(["1", "2", "3", "4", "5", "6", "7", "8", "9", "0", "a", "b"])
+    checked = page.locator("input[name=label]:checked")
+
+    # The twelfth option is reached by its key, b; the tenth by 0.
+    page.keyboard.press("b")
+    expect(checked).to_have_value("price_adjustment")
+    page.keyboard.press("0")
+    expect(checked).to_have_value("cancel_order")
+
+    # / filters; Enter in the filter picks the only match and saves nothing.
+    page.reload()
+    page.keyboard.press("/")
+    expect(page.locator("#option-filter")).to_be_focused()
+    page.keyboard.type("late")
+    expect(options.filter(visible=True)).to_have_count(1)
+    page.keyboard.press("Enter")
+    expect(checked).to_have_value("late_delivery")
+    assert not Adjudication.objects.exists()
+
+    # With nothing picked, Enter does not save: the page asks for a choice.
+    page.reload()
+    page.keyboard.press("/")
+    page.keyboard.press("Enter")  # several matches: the first option takes the focus, unpicked
+    expect(page.locator("input[name=label]").first).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page.locator("#choose-first")).to_be_visible()
+    assert not Adjudication.objects.exists()
+
+    # A key, then Enter: saved.
+    page.keyboard.press("6")
+    expect(checked).to_have_value("late_delivery")
+    screenshot(top_of_page(page), "1-keys")
+    page.keyboard.press("Enter")
+    expect(page.locator(".messages")).to_contain_text("Adjudicated scenario of en-late-1")
+    first = Adjudication.objects.get()
+    assert (first.label, first.adjudicator_id, first.revises_id) == ("late_delivery", world.reviewer.pk, None)
+
+    # The settled item is listed; a revision needs a reason and keeps the first adjudication.
+    settled = page.locator(".settled")
+    expect(settled).to_contain_text("en-late-1 · scenario: Late delivery 物流延迟")
+    settled.get_by_role("link", name="en-late-1 · scenario").click()
+    expect(page.locator("#current-adjudication")).to_contain_text("Settled as Late delivery 物流延迟 by qa.li")
+    page.keyboard.press("3")
+    expect(checked).to_have_value("not_received")
+    page.get_by_role("button", name="Save the revision").click()
+    assert Adjudication.objects.count() == 1, "a revision without a reason is not sent"
+    page.get_by_label("Why you revise it (required)").fill("The tracking page says delivered to a locker.")
+    screenshot(top_of_page(page), "2-revise")
+    page.get_by_role("button", name="Save the revision").click()
+    expect(page.locator(".messages")).to_contain_text("Revised scenario of en-late-1")
+    expect(page.locator("#current-adjudication")).to_contain_text("Settled as Not received 未收到货")
+    page.locator("#adjudication-history summary").click()
+    expect(page.locator("#adjudication-history")).to_contain_text("Late delivery 物流延迟 by qa.li")
+
+    revision = Adjudication.objects.get(revises=first)
+    assert (revision.label, revision.comment) == ("not_received", "The tracking page says delivered to a locker.")
+    entry = LogEntry.objects.get_for_object(revision).get()
+    assert entry.actor == world.reviewer and entry.changes_dict["revises"][1] == str(first.pk)
+    assert ItemConsensus.objects.get(pk=disputed.pk).label == "not_received"

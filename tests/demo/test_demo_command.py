@@ -8,7 +8,19 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
 from projects.demo.services import PROJECT_SLUG, build_demo
-from projects.models import Annotator, Batch, LabelingProject, SlaPolicy, Task, Vendor, VendorRate
+from projects.models import (
+    Annotation,
+    Annotator,
+    Batch,
+    BatchDecision,
+    ErrorCategory,
+    LabelingProject,
+    Review,
+    SlaPolicy,
+    Task,
+    Vendor,
+    VendorRate,
+)
 
 
 def _snapshot() -> list[tuple]:
@@ -104,3 +116,33 @@ def test_demo_people_have_their_roles_and_vendor_managers_see_only_their_vendor(
     assert set(visible(users["zhang.lei"], Batch.objects.all()).values_list("vendor__slug", flat=True)) == {
         "huayu-data"
     }
+
+
+def test_the_demo_without_label_studio_shows_one_batch_accepted_and_one_rejected(db, settings, tmp_path):
+    settings.DEMO_PASSWORD = "demo-password-for-tests"
+    settings.VAR_DIR = tmp_path
+    out = io.StringIO()
+    call_command("demo", stdout=out)
+
+    project = LabelingProject.objects.get(slug=PROJECT_SLUG)
+    decisions = {
+        decision.batch.name: decision
+        for decision in BatchDecision.objects.filter(batch__project=project).select_related("batch")
+    }
+    accepted, rejected = decisions["2026-W47 Lingua Works"], decisions["2026-W47 Huayu Data"]
+    assert accepted.accepted and accepted.errors == 0 and accepted.sample_size >= 73
+    assert not rejected.accepted and rejected.errors > 0
+    assert accepted.batch.status == Batch.Status.ACCEPTED and rejected.batch.status == Batch.Status.REJECTED
+    # The rejections carry a category of the default taxonomy, as a reviewer would pick it.
+    assert set(
+        Review.objects.filter(annotation__task__batch=rejected.batch, verdict="reject").values_list(
+            "error_category__name", flat=True
+        )
+    ) == {"Wrong label"}
+    assert ErrorCategory.objects.filter(project=project).count() == 5
+    printed = out.getvalue()
+    assert "2026-W47 Lingua Works: labeled, " in printed and ": accepted." in printed and ": rejected." in printed
+    # This week's batches are left for a person to label; a rerun decides nothing twice.
+    assert not Annotation.objects.filter(task__batch__name__startswith="2026-W48").exists()
+    call_command("demo", stdout=io.StringIO())
+    assert BatchDecision.objects.count() == 2

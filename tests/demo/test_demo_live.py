@@ -25,7 +25,7 @@ from projects.models import (
     Task,
     VendorRate,
 )
-from projects.quality.review.pages import batches_for_review
+from projects.quality.review.pages.queue import batches_for_review
 from projects.reporting.costs import vendor_costs
 from tests.actors import SYSTEM
 

@@ -15,6 +15,7 @@ from django.contrib.auth.models import Group
 from projects.access.roles import ANNOTATOR, PROJECT_MANAGER, QA_REVIEWER, VENDOR_MANAGER
 from projects.models import Annotation, Batch, ErrorCategory, ItemConsensus, QASample, VendorManager
 from projects.quality.consensus.build import aggregate_batch
+from projects.quality.review.taxonomy import ensure_default_error_categories
 from projects.quality.sampling.qa_sample import draw_qa_sample
 from tests.actors import actor_for
 from tests.factories import (
@@ -93,8 +94,11 @@ def _user(username: str, role: str, **names) -> object:
     return user
 
 
-def build_review_world() -> ReviewWorld:
-    """Three conversations labeled by two annotators who disagree on one scenario; every annotation sampled."""
+def build_review_world(categories: str = "own") -> ReviewWorld:
+    """Three conversations labeled by two annotators who disagree on one scenario; every annotation sampled.
+
+    The project's error categories: its own two ("own"), the default taxonomy a new project gets ("default").
+    """
     vendor = VendorFactory(name="Lingua Works", slug="lingua")
     project = LabelingProjectFactory(
         name="售后对话 Aftersales conversations",
@@ -147,10 +151,13 @@ def build_review_world() -> ReviewWorld:
         )
         for (external_id, username), result in given.items()
     }
-    categories = [
-        ErrorCategoryFactory(project=project, name="wrong scenario", description="The scenario does not match."),
-        ErrorCategoryFactory(project=project, name="missed hallucination", description="The bot made it up."),
-    ]
+    if categories == "default":
+        categories_made = ensure_default_error_categories(project=project)
+    else:
+        categories_made = [
+            ErrorCategoryFactory(project=project, name="wrong scenario", description="The scenario does not match."),
+            ErrorCategoryFactory(project=project, name="missed hallucination", description="The bot made it up."),
+        ]
     reviewer = _user("qa.li", QA_REVIEWER, first_name="李审")
     project_manager = _user("pm.zhang", PROJECT_MANAGER, first_name="张经理")
     vendor_manager = _user("manager-lingua", VENDOR_MANAGER)
@@ -165,6 +172,6 @@ def build_review_world() -> ReviewWorld:
         project_manager=project_manager,
         vendor_manager=vendor_manager,
         annotator_user=mei.user,
-        categories=categories,
+        categories=categories_made,
         annotations=annotations,
     )

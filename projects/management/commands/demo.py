@@ -1,9 +1,11 @@
 from __future__ import annotations
 
 from projects.demo.live import bring_demo_to_life, suggested_login
+from projects.demo.qa import work_last_week_offline
 from projects.demo.services import build_demo
 from projects.management.base import AnnotateCommand
 from projects.reporting.list_counts import projects_with_counts
+from projects.quality.review.pages.decision import bound_text
 
 
 class Command(AnnotateCommand):
@@ -29,6 +31,16 @@ class Command(AnnotateCommand):
                 f"in {project.batch_count} batches."
             )
         )
+        if not label_studio:
+            for outcome in work_last_week_offline(result.project, seed=seed):
+                decision = outcome.decision
+                verdict = "accepted" if decision.accepted else "rejected"
+                bound = bound_text(decision.upper_bound, float(decision.aql))
+                self.stdout.write(
+                    f"  {outcome.batch.name}: labeled, {decision.sample_size} sampled annotations reviewed, "
+                    f"{decision.errors} errors (Wilson upper bound {bound}, "
+                    f"AQL {float(decision.aql):.1%}): {verdict}."
+                )
         if label_studio:
             live = bring_demo_to_life(password=result.password, seed=seed, say=self.stdout.write)
             for outcome in live.syncs:

@@ -1,3 +1,3 @@
-"""QA review: the review queue and pages' reads, verdicts and adjudications, the batch decision, and rework of rejected
-work.
+"""QA review: the review queue and pages' reads, verdicts and adjudications, the batch decision, the default error
+taxonomy, and rework of rejected work.
 """

@@ -5,9 +5,21 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
-from projects.models import Batch, BatchDecision, ErrorCategory, ItemConsensus, LabelingProject, QASample, QASampleItem
+from projects.models import (
+    Adjudication,
+    Annotation,
+    Batch,
+    BatchDecision,
+    ErrorCategory,
+    ItemConsensus,
+    LabelingProject,
+    QASample,
+    QASampleItem,
+    Review,
+    Task,
+)
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser
@@ -45,23 +57,35 @@ class ReviewProgress:
         return self.total - self.reviewed
 
 
+def latest_reviews(*, annotations: QuerySet[Annotation]) -> QuerySet[Review]:
+    """Each of these annotations' latest review: a later review of an annotation supersedes the earlier ones.
+
+    Unreviewed annotations have none. One query, walking the (annotation, created_at) index.
+    """
+    newer = Review.objects.filter(annotation=OuterRef("annotation")).filter(
+        Q(created_at__gt=OuterRef("created_at")) | Q(created_at=OuterRef("created_at"), pk__gt=OuterRef("pk"))
+    )
+    return Review.objects.filter(annotation__in=annotations).exclude(Exists(newer))
+
+
+def sample_verdicts(*, sample: QASample) -> list[str]:
+    """The latest verdict on each reviewed item of the sample: what its progress and its batch decision count."""
+    reviewed = Annotation.objects.filter(
+        qa_sample_items__sample=sample, qa_sample_items__status=QASampleItem.Status.REVIEWED
+    )
+    return list(latest_reviews(annotations=reviewed).values_list("verdict", flat=True))
+
+
 def review_progress(*, sample: QASample) -> ReviewProgress:
     """How far the review of a sample is, counting each item's latest verdict; two queries."""
     statuses = list(sample.items.values_list("status", flat=True))
-    latest: dict[int, str] = {}
-    for item, verdict in (
-        sample.items.filter(reviews__isnull=False)
-        .order_by("reviews__created_at", "reviews__id")
-        .values_list("id", "reviews__verdict")
-    ):
-        latest[item] = verdict
-    verdicts = list(latest.values())
+    verdicts = sample_verdicts(sample=sample)
     return ReviewProgress(
         total=len(statuses),
         reviewed=statuses.count(QASampleItem.Status.REVIEWED),
-        accepted=verdicts.count("accept"),
-        rejected=verdicts.count("reject"),
-        corrected=verdicts.count("correct"),
+        accepted=verdicts.count(Review.Verdict.ACCEPT),
+        rejected=verdicts.count(Review.Verdict.REJECT),
+        corrected=verdicts.count(Review.Verdict.CORRECT),
     )
 
 
@@ -80,12 +104,22 @@ def active_error_categories(*, project: LabelingProject) -> QuerySet[ErrorCatego
     return ErrorCategory.objects.filter(project=project, active=True).order_by("name")
 
 
-def latest_sample(*, batch: Batch) -> QASample | None:
-    return QASample.objects.filter(batch=batch).order_by("-drawn_at", "-id").first()
-
-
 def batch_decisions(*, batch: Batch) -> QuerySet[BatchDecision]:
     """The batch's decisions, newest first, with who decided."""
     return (
         BatchDecision.objects.filter(batch=batch).select_related("decided_by", "sample").order_by("-decided_at", "-id")
+    )
+
+
+def current_adjudication(*, task: Task, control_name: str) -> Adjudication | None:
+    """The item's final adjudicated label: its adjudication nobody revised yet; None when never adjudicated."""
+    return Adjudication.objects.filter(task=task, control_name=control_name, revised_by__isnull=True).first()
+
+
+def adjudication_history(*, task: Task, control_name: str) -> QuerySet[Adjudication]:
+    """Every adjudication of the item, newest (the current one) first, with who made each."""
+    return (
+        Adjudication.objects.filter(task=task, control_name=control_name)
+        .select_related("adjudicator", "revises")
+        .order_by("-created_at", "-id")
     )

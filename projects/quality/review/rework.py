@@ -19,6 +19,7 @@ from projects.labelstudio.rework import (
     import_rework,
 )
 from projects.models import Annotation, Batch, LabelStudioProject, Review, Rework
+from projects.quality.review.queries import latest_reviews
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser
@@ -37,14 +38,13 @@ class ReworkResult:
 
 def rejected_annotations(batch: Batch) -> QuerySet[Annotation]:
     """Live annotations of the batch whose latest review rejected them and that were not sent back yet."""
-    latest = Review.objects.filter(annotation=OuterRef("pk")).order_by("-created_at", "-id")
+    rejections = latest_reviews(annotations=Annotation.objects.filter(task__batch=batch)).filter(
+        verdict=Review.Verdict.REJECT, annotation=OuterRef("pk")
+    )
     return (
         Annotation.objects.filter(task__batch=batch, is_deleted=False, rework__isnull=True, connection__isnull=False)
-        .annotate(
-            latest_review_id=Subquery(latest.values("pk")[:1]),
-            latest_verdict=Subquery(latest.values("verdict")[:1]),
-        )
-        .filter(latest_verdict=Review.Verdict.REJECT)
+        .annotate(latest_review_id=Subquery(rejections.values("pk")[:1]))
+        .filter(latest_review_id__isnull=False)
         .select_related("task", "connection")
         .order_by("pk")
     )

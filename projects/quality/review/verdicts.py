@@ -1,6 +1,6 @@
 """The quality writes a person makes: review verdicts on sampled annotations, adjudications of disputed
-items, and batch decisions from a QA sample's verdicts; each atomic, with its actor in the audit log. The reads
-the review pages show are in `review`.
+items (and revisions of them), and batch decisions from a QA sample's verdicts; each atomic, with its actor in
+the audit log. The reads the review pages show are in `pages` and `queries`.
 """
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from projects.audit import audited
 from projects.errors import Refusal
@@ -26,6 +26,9 @@ from projects.models import (
     Task,
 )
 from projects.quality.controls import AGGREGATED_TYPES, project_controls
+from projects.quality.review.queries import current_adjudication, sample_verdicts
+from projects.quality.sampling.queries import current_sample
+from projects.quality.stats.acceptance import accepts
 from projects.quality.stats.comparison import LabelType
 from projects.quality.stats.intervals import wilson_interval
 
@@ -112,11 +115,20 @@ def record_review(
 
 
 def adjudicate(
-    *, task: Task, control_name: str, label: object, adjudicator: AbstractBaseUser, comment: str = ""
+    *,
+    task: Task,
+    control_name: str,
+    label: object,
+    adjudicator: AbstractBaseUser,
+    comment: str = "",
+    revises: Adjudication | None = None,
 ) -> Adjudication:
-    """Settle one control of a task: store the adjudication and make it the item's consensus; atomic.
+    """Settle one control of a task, or revise its final label: store the adjudication and make it the item's
+    consensus; atomic, and in the audit log with its actor.
 
-    The label must be one the control allows (a choice, a set of choices, a rating on the scale).
+    The label must be one the control allows (a choice, a set of choices, a rating on the scale). A revision
+    names the adjudication it revises, which must be the item's current one (refused when someone revised it
+    meanwhile), changes the label and says why; the earlier adjudications stay, each linked to the next.
     """
     control = project_controls(task.project).get(control_name)
     if control is None or control.kind not in AGGREGATED_TYPES:
@@ -133,25 +145,62 @@ def adjudicate(
     stored_label = sorted(chosen) if control.kind is LabelType.MULTIPLE_CHOICE else label
     if control.kind is LabelType.SINGLE_CHOICE:
         stored_label = chosen[0]
+    current = current_adjudication(task=task, control_name=control_name)
+    _check_revision(task, control_name, current, revises, stored_label, comment)
 
     def store() -> Adjudication:
-        with transaction.atomic():
-            adjudication = Adjudication.objects.create(
-                task=task, control_name=control_name, label=stored_label, adjudicator=adjudicator, comment=comment
-            )
-            ItemConsensus.objects.update_or_create(
-                task=task,
-                control_name=control_name,
-                defaults={
-                    "method": ItemConsensus.Method.ADJUDICATION,
-                    "label": stored_label,
-                    "confidence": 1.0,
-                    "needs_adjudication": False,
-                },
-            )
+        try:
+            with transaction.atomic():
+                adjudication = Adjudication(
+                    task=task,
+                    control_name=control_name,
+                    label=stored_label,
+                    adjudicator=adjudicator,
+                    comment=comment,
+                    revises=current,
+                )
+                adjudication.save()
+                ItemConsensus.objects.update_or_create(
+                    task=task,
+                    control_name=control_name,
+                    defaults={
+                        "method": ItemConsensus.Method.ADJUDICATION,
+                        "label": stored_label,
+                        "confidence": 1.0,
+                        "needs_adjudication": False,
+                    },
+                )
+        except IntegrityError as error:  # another adjudication of the item was stored meanwhile
+            raise AdjudicationRefused(
+                f"{control_name} of {task.external_id} was adjudicated by someone else meanwhile: look again."
+            ) from error
         return adjudication
 
     return audited(adjudicator, store)
+
+
+def _check_revision(
+    task: Task,
+    control_name: str,
+    current: Adjudication | None,
+    revises: Adjudication | None,
+    label: object,
+    comment: str,
+) -> None:
+    where = f"{control_name} of {task.external_id}"
+    if current is None:
+        if revises is not None:
+            raise AdjudicationRefused(f"{where} has no adjudication to revise.")
+        return
+    if revises is None or revises.pk != current.pk:
+        raise AdjudicationRefused(
+            f"{where} was adjudicated meanwhile ({current.label!r} by {current.adjudicator.get_username()}): "
+            "look at it again before revising."
+        )
+    if current.label == label:
+        raise AdjudicationRefused(f"{where} is already {label!r}: choose another label to revise it.")
+    if not comment.strip():
+        raise AdjudicationRefused(f"Say why you revise {where}: the comment is kept with the revision.")
 
 
 def decide_batch(
@@ -160,31 +209,27 @@ def decide_batch(
     """Accept or reject the batch from its QA sample's verdicts; atomic, a new decision on every call.
 
     Errors are items whose latest review rejected or corrected them. The batch is accepted when the
-    Wilson 95% upper bound of the error rate is below the project's acceptable quality level, and its
-    status becomes accepted or rejected. Refused while the sample has unreviewed items. The comment
-    is for the vendor, who reads it in the portal.
+    Wilson 95% upper bound of the error rate is below the project's acceptable quality level
+    (`acceptance.accepts`), and its status becomes accepted or rejected. Refused while the sample has
+    unreviewed items. The sample is the batch's current one unless named. The comment is for the vendor,
+    who reads it in the portal with the decision.
     """
-    sample = sample or QASample.objects.filter(batch=batch).order_by("-drawn_at", "-id").first()
+    sample = sample or current_sample(batch=batch)
     if sample is None or sample.batch_id != batch.pk:
         raise DecisionRefused(f"{batch} has no QA sample yet: draw one first.")
-    items = dict(sample.items.values_list("id", "status"))
-    if not items:
+    statuses = list(sample.items.values_list("status", flat=True))
+    if not statuses:
         raise DecisionRefused(f"The QA sample of {batch} is empty: there is nothing to decide from.")
-    pending = sum(status == QASampleItem.Status.PENDING for status in items.values())
+    pending = statuses.count(QASampleItem.Status.PENDING)
     if pending:
-        raise DecisionRefused(f"{pending} of {len(items)} sampled annotations of {batch} are not reviewed yet.")
-    latest: dict[int, str] = {}
-    for item, verdict in (
-        Review.objects.filter(sample_item__sample=sample)
-        .order_by("created_at", "id")
-        .values_list("sample_item_id", "verdict")
-    ):
-        latest[item] = verdict
-    errors = sum(verdict in (Review.Verdict.REJECT, Review.Verdict.CORRECT) for verdict in latest.values())
-    size = len(items)
+        raise DecisionRefused(f"{pending} of {len(statuses)} sampled annotations of {batch} are not reviewed yet.")
+    errors = sum(
+        verdict in (Review.Verdict.REJECT, Review.Verdict.CORRECT) for verdict in sample_verdicts(sample=sample)
+    )
+    size = len(statuses)
     _, upper = wilson_interval(errors, size)
     aql = batch.project.acceptable_quality_level
-    accepted = upper < float(aql)
+    accepted = accepts(errors, size, float(aql))
 
     def store() -> BatchDecision:
         with transaction.atomic():

@@ -22,6 +22,7 @@ from projects.quality.consensus.build import BatchAggregation, batch_consensus, 
 from projects.quality.controls import AGGREGATED_TYPES, project_controls
 from projects.quality.gold.scores import ALL_CONTROLS, GoldScore, score_gold
 from projects.quality.loading import load_batch_labels
+from projects.quality.stats.acceptance import minimum_sample_size
 from projects.quality.stats.anomalies import Flag
 from projects.quality.stats.batch_labels import BatchLabels
 from projects.quality.stats.sampling import (
@@ -37,10 +38,12 @@ if TYPE_CHECKING:
 
 
 def sampling_settings(project: LabelingProject) -> SamplingSettings:
+    """The project's QA sampling rates, and at least the sample its acceptable quality level can accept from."""
     return SamplingSettings(
         rate=float(project.qa_sample_rate),
         min_per_annotator=project.qa_min_per_annotator,
         first_tasks_in_full=project.qa_first_tasks_in_full,
+        minimum_size=minimum_sample_size(float(project.acceptable_quality_level)) or 0,
     )
 
 

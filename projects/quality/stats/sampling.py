@@ -3,7 +3,8 @@
 A sample is built in three layers, each recorded in the reasons of what it drew:
 1. `first_tasks`: every annotation among an annotator's first N tasks in the project (new people in full);
 2. `annotator_minimum`: topped up, weighted, until each annotator has at least the minimum (or all they made);
-3. `base_rate`: topped up, weighted, until the sample holds the base rate of the batch.
+3. `base_rate`: topped up, weighted, until the sample holds the base rate of the batch, and at least the
+   minimum size the batch decision can accept from (`acceptance.minimum_sample_size`), or the whole batch.
 
 Risk multiplies an annotation's weight, so risky work is likelier to be drawn in layers 2 and 3:
 low gold accuracy, low agreement with the consensus, the annotator's anomaly flags (straight-lining,
@@ -60,6 +61,7 @@ class SamplingSettings:
     gold_weight: float = 3.0  # weight multipliers per risk signal
     agreement_weight: float = 3.0
     fast_weight: float = 2.0
+    minimum_size: int = 0  # annotations to draw at least (or all there are): the sample the decision can accept
 
     def __post_init__(self) -> None:
         if not 0 <= self.rate <= 1:
@@ -114,7 +116,7 @@ class AnnotatorWeight:
 @dataclass(frozen=True)
 class Sample:
     items: list[SampledAnnotation]
-    target: int  # base-rate size; the sample is larger when first tasks and minimums need it
+    target: int  # base-rate size (or the minimum size); larger when first tasks and minimums need it
     annotators: list[AnnotatorWeight] = field(default_factory=list)
 
 
@@ -306,7 +308,9 @@ def draw_sample_columns(
     """`draw_sample` of annotations given column-wise."""
     risks = risk_columns(annotations, annotators, settings)
     generator = np.random.default_rng(seed)
-    target = math.ceil(settings.rate * len(risks.annotation) - 1e-9)
+    target = min(
+        len(risks.annotation), max(math.ceil(settings.rate * len(risks.annotation) - 1e-9), settings.minimum_size)
+    )
     layer = np.where(risks.is_first_task, 0, -1)  # per annotation: its layer in LAYERS, -1 while not drawn
 
     # One generator for the whole draw, annotators in id order, so the draw is reproducible.

@@ -29,7 +29,7 @@ def name_accepted_labels(apps, schema_editor) -> None:
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("projects", "0011_consensus_task_index"),
+        ("projects", "0013_default_error_categories"),
     ]
 
     operations = [
