@@ -20,6 +20,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
+from projects.audit import Actor
 from projects.demo.services import ANNOTATORS
 from projects.demo.simulation import PROFILES, Profile, simulated_answer, simulated_lead_time
 from projects.labeling.label_config import answer_to_result, parse_label_config
@@ -94,7 +95,9 @@ def review_and_decide(batch: Batch) -> BatchDecision:
     reviewer = get_user_model().objects.get(username="qa")
     truth = load_answer_key()
     wrong_label = ErrorCategory.objects.get(project=batch.project, name=WRONG_LABEL)
-    sample = open_review_queue(batch=batch, actor=Actor.person(get_user_model().objects.get(username="pm"), via="command demo"))
+    sample = open_review_queue(
+        batch=batch, actor=Actor.person(get_user_model().objects.get(username="pm"), via="command demo")
+    )
     for item in sample.items.select_related("annotation__task").order_by("-weight", "id"):
         annotation = item.annotation
         expected = truth[annotation.task.external_id]
@@ -102,11 +105,11 @@ def review_and_decide(batch: Batch) -> BatchDecision:
         wrong = [name for name, value in expected.items() if given.get(name) != value]
         record_review(
             annotation=annotation,
-            reviewer=reviewer,
+            actor=Actor.person(reviewer, via="command demo"),
             sample_item=item,
             verdict=Review.Verdict.REJECT if wrong else Review.Verdict.ACCEPT,
             error_category=wrong_label if wrong else None,
             severity=Review.Severity.MAJOR if wrong else None,
             comment=f"Wrong {', '.join(wrong)}: see the guidelines." if wrong else "",
         )
-    return decide_batch(batch=batch, user=reviewer, sample=sample)
+    return decide_batch(batch=batch, actor=Actor.person(reviewer, via="command demo"), sample=sample)

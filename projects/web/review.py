@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from projects.access.scoping import viewer_for, visible
+from projects.audit import Actor
 from projects.models import Adjudication, Batch, ErrorCategory, QASample, QASampleItem, Review
 from projects.quality.review.pages.adjudication import (
     PAGE_KEYS,
@@ -209,7 +210,7 @@ def _record_verdict(request: HttpRequest, batch: Batch) -> HttpResponse:
             correction = corrected_result(annotation=item.annotation, values=values)
         review = record_review(
             annotation=item.annotation,
-            reviewer=request.user,
+            actor=Actor.person(request.user, via="pages"),
             verdict=verdict,
             error_category=form.cleaned_data["error_category"] if rejecting else None,
             severity=form.cleaned_data["severity"] if rejecting else None,
@@ -248,7 +249,7 @@ def adjudication(request: HttpRequest, batch_id: int) -> HttpResponse:
                     task=consensus.task,
                     control_name=consensus.control_name,
                     label=label,
-                    adjudicator=request.user,
+                    actor=Actor.person(request.user, via="pages"),
                     comment=request.POST.get("comment", "")[:4000],
                     revises=revises,
                 )
@@ -289,7 +290,9 @@ def decide(request: HttpRequest, batch_id: int) -> HttpResponse:
     """Accept or reject the batch from its QA sample; the queue page shows the decision."""
     batch = _batch(request, batch_id)
     try:
-        decision = decide_batch(batch=batch, user=request.user, comment=request.POST.get("comment", ""))
+        decision = decide_batch(
+            batch=batch, actor=Actor.person(request.user, via="pages"), comment=request.POST.get("comment", "")
+        )
     except DecisionRefused as error:
         messages.error(request, str(error))
     else:

@@ -112,9 +112,11 @@ def pull_and_accept(batch: Batch, reviewer) -> None:
     items = list(sample.items.select_related("annotation"))
     assert items, "the QA sample is empty"
     for item in items:
-        record_review(annotation=item.annotation, reviewer=reviewer, verdict=Review.Verdict.ACCEPT, sample_item=item)
+        record_review(
+            annotation=item.annotation, actor=actor_for(reviewer), verdict=Review.Verdict.ACCEPT, sample_item=item
+        )
     assert not sample.items.filter(status=QASampleItem.Status.PENDING).exists()
-    decision = decide_batch(batch=batch, user=reviewer, sample=sample)
+    decision = decide_batch(batch=batch, actor=actor_for(reviewer), sample=sample)
     assert (decision.accepted, decision.errors, decision.sample_size) == (True, 0, len(items)), (
         f"batch {batch} rejected: upper bound {decision.upper_bound:.3f} vs AQL {decision.aql}"
     )

@@ -40,12 +40,12 @@ def rejected_batch(connection, *, tasks: int = 4) -> tuple[Batch, LabelStudioPro
     for annotation in annotations:
         if annotation == rejected:
             record_review(
-                annotation=annotation, reviewer=reviewer, verdict=Review.Verdict.REJECT,
+                annotation=annotation, actor=actor_for(reviewer), verdict=Review.Verdict.REJECT,
                 error_category=wrong_scenario, severity=Review.Severity.MAJOR, comment=COMMENT,
             )  # fmt: skip
         else:
-            record_review(annotation=annotation, reviewer=reviewer, verdict=Review.Verdict.ACCEPT)
-    decision = decide_batch(batch=batch, user=reviewer)
+            record_review(annotation=annotation, actor=actor_for(reviewer), verdict=Review.Verdict.ACCEPT)
+    decision = decide_batch(batch=batch, actor=actor_for(reviewer))
     assert not decision.accepted
     batch.refresh_from_db()
     return batch, labeling_project, rejected

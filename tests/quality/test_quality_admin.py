@@ -30,7 +30,7 @@ def test_a_project_manager_adds_error_categories_and_reads_every_quality_list(cl
     category = ErrorCategoryFactory(project=simulated.project, name="wrong scenario")
     record_review(
         annotation=sample.items.first().annotation,
-        reviewer=manager,
+        actor=actor_for(manager),
         verdict="reject",
         error_category=category,
         severity="minor",

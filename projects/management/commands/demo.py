@@ -4,8 +4,8 @@ from projects.demo.live import bring_demo_to_life, suggested_login
 from projects.demo.qa import work_last_week_offline
 from projects.demo.services import build_demo
 from projects.management.base import AnnotateCommand
-from projects.reporting.list_counts import projects_with_counts
 from projects.quality.review.pages.decision import bound_text
+from projects.reporting.list_counts import projects_with_counts
 
 
 class Command(AnnotateCommand):

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
-from projects.audit import audited
+from projects.audit import Actor, records_actor
 from projects.errors import Refusal
 from projects.labeling.label_config import cached_label_config, result_errors
 from projects.models import (
@@ -52,10 +52,11 @@ class DecisionRefused(QualityRefused):
     pass
 
 
+@records_actor
 def record_review(
     *,
     annotation: Annotation,
-    reviewer: AbstractBaseUser,
+    actor: Actor,
     verdict: str,
     error_category: ErrorCategory | None = None,
     severity: str | None = None,
@@ -67,8 +68,10 @@ def record_review(
 
     A rejection needs an active error category of the annotation's project and a severity; a correction
     needs a corrected result valid under the project's label config. Nobody reviews their own annotation.
-    A later review of the same annotation supersedes the earlier one in the batch decision.
+    A later review of the same annotation supersedes the earlier one in the batch decision. The
+    reviewer is the actor's person: annotate itself reviews nothing.
     """
+    reviewer = _person(actor, ReviewRefused, "review an annotation")
     project = annotation.task.project
     if annotation.annotator_id and annotation.annotator.user_id == reviewer.pk:
         raise ReviewRefused("Reviewers cannot review their own annotations.")
@@ -111,15 +114,16 @@ def record_review(
                 sample_item.save(update_fields=["status"])
         return review
 
-    return audited(reviewer, store)
+    return store()
 
 
+@records_actor
 def adjudicate(
     *,
     task: Task,
     control_name: str,
     label: object,
-    adjudicator: AbstractBaseUser,
+    actor: Actor,
     comment: str = "",
     revises: Adjudication | None = None,
 ) -> Adjudication:
@@ -129,7 +133,9 @@ def adjudicate(
     The label must be one the control allows (a choice, a set of choices, a rating on the scale). A revision
     names the adjudication it revises, which must be the item's current one (refused when someone revised it
     meanwhile), changes the label and says why; the earlier adjudications stay, each linked to the next.
+    The adjudicator is the actor's person.
     """
+    adjudicator = _person(actor, AdjudicationRefused, "settle a label")
     control = project_controls(task.project).get(control_name)
     if control is None or control.kind not in AGGREGATED_TYPES:
         raise AdjudicationRefused(f'"{control_name}" is not a choice or rating control of {task.project}.')
@@ -176,7 +182,7 @@ def adjudicate(
             ) from error
         return adjudication
 
-    return audited(adjudicator, store)
+    return store()
 
 
 def _check_revision(
@@ -203,17 +209,17 @@ def _check_revision(
         raise AdjudicationRefused(f"Say why you revise {where}: the comment is kept with the revision.")
 
 
-def decide_batch(
-    *, batch: Batch, user: AbstractBaseUser, sample: QASample | None = None, comment: str = ""
-) -> BatchDecision:
+@records_actor
+def decide_batch(*, batch: Batch, actor: Actor, sample: QASample | None = None, comment: str = "") -> BatchDecision:
     """Accept or reject the batch from its QA sample's verdicts; atomic, a new decision on every call.
 
     Errors are items whose latest review rejected or corrected them. The batch is accepted when the
     Wilson 95% upper bound of the error rate is below the project's acceptable quality level
     (`acceptance.accepts`), and its status becomes accepted or rejected. Refused while the sample has
-    unreviewed items. The sample is the batch's current one unless named. The comment is for the vendor,
-    who reads it in the portal with the decision.
+    unreviewed items. The sample is the batch's current one unless named. The decider is the actor's person.
+    The comment is for the vendor, who reads it in the portal with the decision.
     """
+    user = _person(actor, DecisionRefused, "decide a batch")
     sample = sample or current_sample(batch=batch)
     if sample is None or sample.batch_id != batch.pk:
         raise DecisionRefused(f"{batch} has no QA sample yet: draw one first.")
@@ -251,4 +257,10 @@ def decide_batch(
             batch.status = locked.status
         return decision
 
-    return audited(user, store)
+    return store()
+
+
+def _person(actor: Actor, refusal: type[QualityRefused], what: str) -> AbstractBaseUser:
+    if actor.user is None:
+        raise refusal(f"Only a person can {what}; {actor.name} cannot.")
+    return actor.user

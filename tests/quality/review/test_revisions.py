@@ -11,6 +11,7 @@ from projects.models import Adjudication, ItemConsensus
 from projects.quality.consensus.build import aggregate_batch
 from projects.quality.review.queries import adjudication_history, current_adjudication
 from projects.quality.review.verdicts import AdjudicationRefused, adjudicate
+from tests.actors import actor_for
 from tests.factories import AnnotatorFactory, BatchFactory, TaskFactory, UserFactory
 from tests.quality.annotations import choice, label
 
@@ -24,7 +25,7 @@ def settled(triage_project, reviewer):
     label(tied, AnnotatorFactory(), choice("scenario", "refund"))
     label(tied, AnnotatorFactory(), choice("scenario", "damaged"))
     aggregate_batch(batch=batch)
-    first = adjudicate(task=tied, control_name="scenario", label="refund", adjudicator=reviewer)
+    first = adjudicate(task=tied, control_name="scenario", label="refund", actor=actor_for(reviewer))
     return batch, tied, first
 
 
@@ -42,7 +43,7 @@ def test_a_project_manager_revises_a_reviewers_adjudication_and_both_are_kept(se
         task=tied,
         control_name="scenario",
         label="damaged",
-        adjudicator=project_manager,
+        actor=actor_for(project_manager),
         comment="the photo shows a cracked screen",
         revises=first,
     )
@@ -64,25 +65,37 @@ def test_a_project_manager_revises_a_reviewers_adjudication_and_both_are_kept(se
 def test_a_revision_says_why_changes_the_label_and_revises_the_current_one(settled, reviewer, project_manager):
     _, tied, first = settled
     with pytest.raises(AdjudicationRefused, match="Say why"):
-        adjudicate(task=tied, control_name="scenario", label="damaged", adjudicator=reviewer, revises=first)
+        adjudicate(task=tied, control_name="scenario", label="damaged", actor=actor_for(reviewer), revises=first)
     with pytest.raises(AdjudicationRefused, match="already 'refund'"):
-        adjudicate(task=tied, control_name="scenario", label="refund", adjudicator=reviewer, comment="x", revises=first)
+        adjudicate(
+            task=tied, control_name="scenario", label="refund", actor=actor_for(reviewer), comment="x", revises=first
+        )
     with pytest.raises(AdjudicationRefused, match="adjudicated meanwhile"):
-        adjudicate(task=tied, control_name="scenario", label="damaged", adjudicator=reviewer, comment="no revises")
+        adjudicate(task=tied, control_name="scenario", label="damaged", actor=actor_for(reviewer), comment="no revises")
 
     second = adjudicate(
-        task=tied, control_name="scenario", label="damaged", adjudicator=project_manager, comment="photo", revises=first
+        task=tied,
+        control_name="scenario",
+        label="damaged",
+        actor=actor_for(project_manager),
+        comment="photo",
+        revises=first,
     )
     # Someone who still looks at the first adjudication cannot overwrite the second unseen.
     with pytest.raises(AdjudicationRefused, match="adjudicated meanwhile"):
         adjudicate(
-            task=tied, control_name="scenario", label="not_received", adjudicator=reviewer, comment="x", revises=first
+            task=tied,
+            control_name="scenario",
+            label="not_received",
+            actor=actor_for(reviewer),
+            comment="x",
+            revises=first,
         )
     third = adjudicate(
         task=tied,
         control_name="scenario",
         label="not_received",
-        adjudicator=reviewer,
+        actor=actor_for(reviewer),
         comment="re-read",
         revises=second,
     )

@@ -47,16 +47,16 @@ def test_an_adjudication_settles_the_item_and_survives_reaggregation(triage_proj
     aggregate_batch(batch=batch)
     assert queries.adjudication_queue(batch=batch).count() == 1
 
-    adjudicate(task=tied, control_name="scenario", label="damaged", adjudicator=reviewer, comment="photo")
+    adjudicate(task=tied, control_name="scenario", label="damaged", actor=actor_for(reviewer), comment="photo")
     aggregate_batch(batch=batch)
 
     consensus = ItemConsensus.objects.get(task=tied, control_name="scenario")
     assert (consensus.method, consensus.label, consensus.needs_adjudication) == ("adjudication", "damaged", False)
     assert queries.adjudication_queue(batch=batch).count() == 0
     with pytest.raises(AdjudicationRefused, match="takes one of"):
-        adjudicate(task=tied, control_name="scenario", label="teleported", adjudicator=reviewer)
+        adjudicate(task=tied, control_name="scenario", label="teleported", actor=actor_for(reviewer))
     with pytest.raises(AdjudicationRefused, match="rating from 1 to 5"):
-        adjudicate(task=tied, control_name="helpfulness", label=9, adjudicator=reviewer)
+        adjudicate(task=tied, control_name="helpfulness", label=9, actor=actor_for(reviewer))
 
 
 @pytest.fixture
@@ -79,27 +79,34 @@ def test_a_rejection_needs_a_category_of_the_project_and_a_severity(sampled_batc
     retired = ErrorCategoryFactory(project=triage_project, name="old", active=False)
 
     with pytest.raises(ReviewRefused, match="error category"):
-        record_review(annotation=annotation, reviewer=reviewer, verdict="reject", severity="major")
+        record_review(annotation=annotation, actor=actor_for(reviewer), verdict="reject", severity="major")
     with pytest.raises(ReviewRefused, match="severity"):
         record_review(
             annotation=annotation,
-            reviewer=reviewer,
+            actor=actor_for(reviewer),
             verdict="reject",
             error_category=ErrorCategoryFactory(project=triage_project),
         )
     for category in (foreign, retired):
         with pytest.raises(ReviewRefused, match="not an active error category"):
             record_review(
-                annotation=annotation, reviewer=reviewer, verdict="reject", error_category=category, severity="minor"
+                annotation=annotation,
+                actor=actor_for(reviewer),
+                verdict="reject",
+                error_category=category,
+                severity="minor",
             )
     with pytest.raises(ReviewRefused, match="corrected label"):
-        record_review(annotation=annotation, reviewer=reviewer, verdict="correct")
+        record_review(annotation=annotation, actor=actor_for(reviewer), verdict="correct")
     with pytest.raises(ReviewRefused, match="label config"):
         record_review(
-            annotation=annotation, reviewer=reviewer, verdict="correct", corrected_result=[choice("nope", "refund")]
+            annotation=annotation,
+            actor=actor_for(reviewer),
+            verdict="correct",
+            corrected_result=[choice("nope", "refund")],
         )
     with pytest.raises(ReviewRefused, match="own annotations"):
-        record_review(annotation=annotation, reviewer=annotation.annotator.user, verdict="accept")
+        record_review(annotation=annotation, actor=actor_for(annotation.annotator.user), verdict="accept")
     assert not Review.objects.exists()
     assert sample.items.filter(status="pending").count() == 60
 
@@ -115,11 +122,11 @@ def test_the_database_refuses_a_rejection_without_category_and_a_correction_with
 def test_reviewing_works_the_queue_and_a_clean_sample_accepts_the_batch(sampled_batch, reviewer):
     batch, sample = sampled_batch
     with pytest.raises(DecisionRefused, match="60 of 60 sampled annotations"):
-        decide_batch(batch=batch, user=reviewer)
+        decide_batch(batch=batch, actor=actor_for(reviewer))
 
     while (item := queries.next_review_item(reviewer=reviewer, batch=batch)) is not None:
-        record_review(annotation=item.annotation, reviewer=reviewer, verdict="accept")
-    decision = decide_batch(batch=batch, user=reviewer)
+        record_review(annotation=item.annotation, actor=actor_for(reviewer), verdict="accept")
+    decision = decide_batch(batch=batch, actor=actor_for(reviewer))
 
     progress = queries.review_progress(sample=sample)
     assert (progress.total, progress.reviewed, progress.pending, progress.accepted) == (60, 60, 0, 60)
@@ -127,7 +134,7 @@ def test_reviewing_works_the_queue_and_a_clean_sample_accepts_the_batch(sampled_
     assert not decision.accepted and decision.upper_bound == pytest.approx(wilson_interval(0, 60)[1])
     batch.project.acceptable_quality_level = Decimal("0.07")
     batch.project.save()
-    decision = decide_batch(batch=batch, user=reviewer)
+    decision = decide_batch(batch=batch, actor=actor_for(reviewer))
     assert decision.accepted and decision.decided_by == reviewer
     assert Batch.objects.get(pk=batch.pk).status == Batch.Status.ACCEPTED
     assert BatchDecision.objects.filter(batch=batch).count() == 2
@@ -141,7 +148,7 @@ def test_rejections_and_corrections_count_as_errors_and_reject_the_batch(sampled
         if index < 3:
             record_review(
                 annotation=item.annotation,
-                reviewer=reviewer,
+                actor=actor_for(reviewer),
                 verdict="reject",
                 error_category=category,
                 severity="major",
@@ -150,14 +157,14 @@ def test_rejections_and_corrections_count_as_errors_and_reject_the_batch(sampled
         elif index < 5:
             record_review(
                 annotation=item.annotation,
-                reviewer=reviewer,
+                actor=actor_for(reviewer),
                 verdict="correct",
                 corrected_result=[choice("scenario", "damaged")],
             )
         else:
-            record_review(annotation=item.annotation, reviewer=reviewer, verdict="accept")
+            record_review(annotation=item.annotation, actor=actor_for(reviewer), verdict="accept")
 
-    decision = decide_batch(batch=batch, user=reviewer)
+    decision = decide_batch(batch=batch, actor=actor_for(reviewer))
 
     assert (decision.sample_size, decision.errors, decision.error_rate) == (60, 5, pytest.approx(5 / 60))
     assert decision.aql == Decimal("0.05") and not decision.accepted
@@ -174,18 +181,22 @@ def test_a_later_review_supersedes_the_earlier_one_in_the_decision(sampled_batch
     category = ErrorCategoryFactory(project=triage_project)
     items = list(sample.items.order_by("id"))
     record_review(
-        annotation=items[0].annotation, reviewer=reviewer, verdict="reject", error_category=category, severity="minor"
+        annotation=items[0].annotation,
+        actor=actor_for(reviewer),
+        verdict="reject",
+        error_category=category,
+        severity="minor",
     )
     for item in items:
-        record_review(annotation=item.annotation, reviewer=reviewer, verdict="accept", sample_item=item)
+        record_review(annotation=item.annotation, actor=actor_for(reviewer), verdict="accept", sample_item=item)
 
-    assert decide_batch(batch=batch, user=reviewer).errors == 0
+    assert decide_batch(batch=batch, actor=actor_for(reviewer)).errors == 0
 
 
 def test_a_vendor_manager_sees_reviews_of_their_own_vendors_annotations_only(sampled_batch, reviewer):
     _, sample = sampled_batch
     annotation = sample.items.first().annotation
-    record_review(annotation=annotation, reviewer=reviewer, verdict="accept")
+    record_review(annotation=annotation, actor=actor_for(reviewer), verdict="accept")
     own, rival = UserFactory(), UserFactory()
     for user, vendor in ((own, annotation.annotator.vendor), (rival, VendorFactory())):
         user.groups.add(Group.objects.get(name=VENDOR_MANAGER))
