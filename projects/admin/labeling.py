@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -11,10 +12,12 @@ from django.utils.html import format_html
 from projects.admin.dispatch import run_or_queue
 from projects.admin.display import joined
 from projects.admin.pagination import LargeTableAdmin
+from projects.admin.refusals import refusals_shown
 from projects.audit import Actor
 from projects.ingest.errors import ImportRefused
 from projects.ingest.uploads import import_upload
 from projects.jobs import push_batch_task, send_rework_task
+from projects.labeling.batch_tasks import put_tasks_in_batch
 from projects.models import Annotation, AnnotationVersion, Annotator, Batch, LabelingProject, Task, TaskImport
 from projects.quality.review.pages.decision import acceptance_rule
 from projects.quality.review.taxonomy import ensure_default_error_categories
@@ -31,6 +34,27 @@ class TaskFileForm(forms.Form):
     def __init__(self, *args, project: LabelingProject, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["batch"].queryset = Batch.objects.filter(project=project)
+
+
+class BatchChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, batch: Batch) -> str:
+        vendor = batch.vendor.name if batch.vendor else "no vendor yet"
+        return f"{batch.name} ({vendor}, {batch.get_status_display().lower()})"
+
+
+class PutInBatchForm(forms.Form):
+    """The batch chosen for tasks of one project: only that project's batches QA has not decided yet."""
+
+    batch = BatchChoiceField(queryset=Batch.objects.none(), empty_label=None)
+
+    def __init__(self, *args, project: LabelingProject, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["batch"].queryset = (
+            Batch.objects.filter(project=project)
+            .exclude(status__in=[Batch.Status.ACCEPTED, Batch.Status.REJECTED])
+            .select_related("vendor")
+            .order_by("due_at", "name")
+        )
 
 
 class WhatIfForm(forms.Form):
@@ -290,6 +314,45 @@ class TaskAdmin(LargeTableAdmin):
     search_fields = ["external_id"]
     readonly_fields = ["task_import", "created_at"]
     raw_id_fields = ["batch"]
+    actions = ["put_in_batch"]
+
+    @admin.action(description="Put in batch (imported tasks not pushed yet)", permissions=["change"])
+    def put_in_batch(self, request, queryset):
+        """A page choosing one of the project's batches, then the move; tasks of several projects are refused."""
+        projects = list(LabelingProject.objects.filter(pk__in=queryset.values("project_id")).order_by("name"))
+        if len(projects) != 1:
+            names = ", ".join(project.name for project in projects)
+            self.message_user(
+                request,
+                f"The tasks chosen are of {len(projects)} projects ({names}): a batch takes one project's tasks, "
+                "so choose tasks of one project. Nothing was moved.",
+                messages.ERROR,
+            )
+            return None
+        project = projects[0]
+        form = PutInBatchForm(request.POST if "apply" in request.POST else None, project=project)
+        if form.is_valid():
+            batch = form.cleaned_data["batch"]
+            with refusals_shown(request):
+                result = put_tasks_in_batch(tasks=queryset, batch=batch, actor=Actor.person(request.user, via="admin"))
+                already = f" ({result.already_there} were in it already)" if result.already_there else ""
+                self.message_user(request, f"Put {result.moved} tasks in {batch}{already}.", messages.SUCCESS)
+            return None
+        select_across = request.POST.get("select_across") == "1"
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Put tasks of {project} in a batch",
+            "project": project,
+            "form": form,
+            "task_count": queryset.count(),
+            # Every task chosen on the page goes back as a hidden field; "all N" goes back as the list's filters.
+            "task_ids": [] if select_across else list(queryset.values_list("pk", flat=True)),
+            "select_across": select_across,
+            "tasks_shown": list(queryset.order_by("pk")[:10]),
+            "opts": self.model._meta,
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, "admin/projects/task/put_in_batch.html", context)
 
     # By the batch's id, an index scan, where the batch's own ordering (project, due date, name) would
     # sort every task.

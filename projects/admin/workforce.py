@@ -12,7 +12,7 @@ from projects.models import Annotator, Vendor, VendorManager
 
 @admin.register(Vendor)
 class VendorAdmin(admin.ModelAdmin):
-    list_display = ["name", "slug", "language_list", "daily_capacity", "annotator_count", "is_active"]
+    list_display = ["name", "slug", "language_list", "daily_capacity", "time_zone", "annotator_count", "is_active"]
     list_filter = ["is_active"]
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from projects.models.connections import AnnotatorAccount, LabelStudioConnection
 from projects.models.datasets import DatasetExclusion, DatasetImmutable, DatasetItem, DatasetVersion
 from projects.models.evaluation import EvaluationPrediction, EvaluationRun
 from projects.models.labeling import (
@@ -12,6 +11,15 @@ from projects.models.labeling import (
     LabelingProject,
     Task,
     TaskImport,
+)
+from projects.models.labelstudio import (
+    AnnotatorAccount,
+    LabelStudioConnection,
+    LabelStudioProject,
+    ProjectConfigVersion,
+    PushedTask,
+    SyncRun,
+    WebhookEvent,
 )
 from projects.models.quality import (
     Adjudication,
@@ -25,7 +33,6 @@ from projects.models.quality import (
     Rework,
 )
 from projects.models.sla import SlaEvent, SlaPolicy, SlaState, SlaStatus, VendorRate
-from projects.models.sync import LabelStudioProject, ProjectConfigVersion, PushedTask, SyncRun, WebhookEvent
 from projects.models.tallies import BatchTally, FlagSnapshot, LabelTally
 from projects.models.workforce import Annotator, Vendor, VendorManager
 

@@ -9,7 +9,6 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
-from projects.models.connections import LabelStudioConnection
 from projects.models.workforce import Annotator, Vendor
 
 RATE_VALIDATORS = [MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("1"))]
@@ -247,7 +246,7 @@ class Annotation(models.Model):
         Annotator, on_delete=models.PROTECT, null=True, blank=True, related_name="annotations"
     )
     connection = models.ForeignKey(
-        LabelStudioConnection, on_delete=models.PROTECT, null=True, blank=True, related_name="annotations"
+        "LabelStudioConnection", on_delete=models.PROTECT, null=True, blank=True, related_name="annotations"
     )
     label_studio_id = models.BigIntegerField(null=True, blank=True)
     label_studio_task_id = models.BigIntegerField(null=True, blank=True)

@@ -238,6 +238,9 @@ class BatchDecision(models.Model):
         max_digits=4, decimal_places=3, validators=RATE_VALIDATORS, help_text="Acceptable quality level applied."
     )
     accepted = models.BooleanField()
+    comment = models.TextField(
+        blank=True, help_text="Why, in words for the vendor: shown in their portal with the error counts."
+    )
 
     class Meta:
         ordering = ["-decided_at", "-id"]

@@ -48,7 +48,10 @@ class SlaPolicy(models.Model):
         help_text="Only this vendor's batches.",
     )
     turnaround_hours = models.PositiveIntegerField(
-        null=True, blank=True, validators=[MinValueValidator(1)], help_text="Hours from push to an accepted label."
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1)],
+        help_text="Hours from push to the last label counted toward the target.",
     )
     daily_throughput = models.PositiveIntegerField(
         null=True, blank=True, validators=[MinValueValidator(1)], help_text="Labels per day, at least."

@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
+import zoneinfo
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
+
+
+def validate_time_zone(name: str) -> None:
+    """An IANA time zone name this machine's time zone database knows, e.g. "Asia/Shanghai" or "UTC"."""
+    if name not in zoneinfo.available_timezones():
+        raise ValidationError(
+            f"{name!r} is not an IANA time zone name (e.g. Asia/Shanghai, Europe/Berlin, UTC).", code="invalid"
+        )
 
 
 class Vendor(models.Model):
@@ -15,6 +25,12 @@ class Vendor(models.Model):
     contact_email = models.EmailField(blank=True)
     languages = models.JSONField(default=list, blank=True, help_text='Languages the vendor labels, e.g. ["en", "zh"].')
     daily_capacity = models.PositiveIntegerField(default=0, help_text="Tasks per day the vendor commits to.")
+    time_zone = models.CharField(
+        max_length=64,
+        default="UTC",
+        validators=[validate_time_zone],
+        help_text="IANA name, e.g. Asia/Shanghai: the vendor's portal shows due times in it.",
+    )
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -23,6 +39,10 @@ class Vendor(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def zone(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.time_zone)
 
 
 class Annotator(models.Model):

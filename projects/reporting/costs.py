@@ -22,23 +22,24 @@ class MixedCurrencies(Refusal):
 class CostFigures:
     """What one vendor's labels cost, over a batch or a project, priced by the rate in force when each was made.
 
-    Per-task rates pay accepted labels only (a label sent back to rework is not paid; the label made in rework is);
-    per-hour rates pay every label's lead time, rejected ones included. Rework cost is the cost of the labels
-    made in rework; labels made before the vendor's first rate are counted as unpriced, not as free.
+    Kept labels are the labels not sent back to rework: per-task rates pay kept labels only (a label sent back is
+    not paid; the label made in rework is); per-hour rates pay every label's lead time, those sent back included.
+    Rework cost is the cost of the labels made in rework; labels made before the vendor's first rate are counted as
+    unpriced, not as free.
     """
 
     vendor: int
     vendor_name: str
     currency: str | None
     labels: int
-    accepted_labels: int
-    rejected_labels: int
+    kept_labels: int  # not sent back to rework: what a per-task rate pays for
+    sent_back_labels: int  # sent back to rework
     rework_labels: int
     unpriced_labels: int
     hours: Decimal
     total_cost: Decimal
     rework_cost: Decimal
-    cost_per_accepted_label: Decimal | None
+    cost_per_kept_label: Decimal | None
 
     def as_dict(self) -> dict:
         return {key: str(value) if isinstance(value, Decimal) else value for key, value in asdict(self).items()}
@@ -100,10 +101,10 @@ def _vendor_cost(vendor: int, vendor_name: str, rows: list[dict], rates: list[Ve
         raise MixedCurrencies(f"{vendor_name} has rates in {', '.join(sorted(currencies))}: set one currency.")
     by_id = {rate.pk: rate for rate in rates}
     total = rework = seconds = Decimal(0)
-    labels = rejected = rework_labels = unpriced = 0
+    labels = sent_back = rework_labels = unpriced = 0
     for row in rows:
         labels += row["labels"]
-        rejected += row["rejected"]
+        sent_back += row["rejected"]
         rework_labels += row["rework_labels"]
         seconds += row["lead_seconds"]
         rate = by_id.get(row["rate_id"])
@@ -115,18 +116,18 @@ def _vendor_cost(vendor: int, vendor_name: str, rows: list[dict], rates: list[Ve
         else:
             total += row["lead_seconds"] / SECONDS_PER_HOUR * rate.amount
             rework += row["rework_lead_seconds"] / SECONDS_PER_HOUR * rate.amount
-    accepted = labels - rejected
+    kept = labels - sent_back
     return CostFigures(
         vendor=vendor,
         vendor_name=vendor_name,
         currency=currencies.pop() if currencies else None,
         labels=labels,
-        accepted_labels=accepted,
-        rejected_labels=rejected,
+        kept_labels=kept,
+        sent_back_labels=sent_back,
         rework_labels=rework_labels,
         unpriced_labels=unpriced,
         hours=(seconds / SECONDS_PER_HOUR).quantize(CENTS),
         total_cost=total.quantize(CENTS),
         rework_cost=rework.quantize(CENTS),
-        cost_per_accepted_label=(total / accepted).quantize(CENTS) if accepted else None,
+        cost_per_kept_label=(total / kept).quantize(CENTS) if kept else None,
     )

@@ -51,7 +51,7 @@ class VendorQuality:
     gold_seen: int = 0
     gold_correct: int = 0
     qa_reviewed: int = 0
-    qa_accepted: int = 0
+    qa_reviews_accepted: int = 0  # of the annotations reviewed, those whose latest verdict accepted the label as it was
 
     @property
     def gold_accuracy(self) -> float | None:
@@ -63,11 +63,11 @@ class VendorQuality:
 
     @property
     def qa_acceptance(self) -> float | None:
-        return self.qa_accepted / self.qa_reviewed if self.qa_reviewed else None
+        return self.qa_reviews_accepted / self.qa_reviewed if self.qa_reviewed else None
 
     @property
     def qa_interval(self) -> tuple[float, float] | None:
-        return wilson_interval(self.qa_accepted, self.qa_reviewed)
+        return wilson_interval(self.qa_reviews_accepted, self.qa_reviewed)
 
 
 @dataclass(frozen=True)
@@ -86,7 +86,7 @@ class BatchWhatIf:
     misses_due: bool | None
     headcount: forecast.HeadcountPlan | None  # None without a due date
     what_if: forecast.WhatIf
-    labels_per_hour: float  # the vendor's accepted labels per annotator-hour on the batch, in the window
+    labels_per_hour: float  # the vendor's live labels per annotator-hour on the batch, in the window
     current_headcount: int  # the vendor's annotators who labeled the batch in the window
     hours_per_day: float
     error: str | None = None
@@ -202,7 +202,7 @@ def vendor_quality(
     """Gold accuracy and QA acceptance per vendor (Wilson intervals on the dataclass); two queries.
 
     Gold: every live label on a gold task made in the period. QA: the latest verdict per annotation given in the
-    period; accepted means accepted as it was.
+    period; a review accepted is a latest verdict that accepted the label as it was.
     """
     names: dict[int, str] = {}
     gold: dict[int, list[int]] = defaultdict(lambda: [0, 0])
@@ -242,7 +242,7 @@ def vendor_quality(
             gold_seen=gold[vendor][0],
             gold_correct=gold[vendor][1],
             qa_reviewed=qa[vendor][0],
-            qa_accepted=qa[vendor][1],
+            qa_reviews_accepted=qa[vendor][1],
         )
         for vendor, name in sorted(names.items(), key=lambda item: item[1])
     ]
@@ -282,7 +282,7 @@ def batch_what_if(
 ) -> BatchWhatIf:
     """The batch's completion forecast, the headcount its due date needs and the forecast with more annotators.
 
-    Productivity is the vendor's measured accepted labels per annotator-hour on the batch over the SLA window
+    Productivity is the vendor's measured live labels per annotator-hour on the batch over the SLA window
     (labels over the hours their lead times add up to); `due` defaults to the batch's own due date. Reads only.
     """
     now = now or timezone.now()

@@ -186,7 +186,7 @@ def _tables(report: WeeklyReport) -> dict[str, list[list[object]]]:
 def _quality_table(report: WeeklyReport) -> list[list[object]]:
     header = [
         "vendor", "gold_seen", "gold_correct", "gold_accuracy", "gold_low", "gold_high",
-        "qa_reviewed", "qa_accepted", "qa_acceptance", "qa_low", "qa_high",
+        "qa_reviewed", "qa_reviews_accepted", "qa_acceptance", "qa_low", "qa_high",
     ]  # fmt: skip
     return [
         header,
@@ -198,7 +198,7 @@ def _quality_table(report: WeeklyReport) -> list[list[object]]:
                 _percent(row.gold_accuracy),
                 *_interval(row.gold_interval),
                 row.qa_reviewed,
-                row.qa_accepted,
+                row.qa_reviews_accepted,
                 _percent(row.qa_acceptance),
                 *_interval(row.qa_interval),
             ]
@@ -226,7 +226,7 @@ def _sla_events_table(report: WeeklyReport) -> list[list[object]]:
 
 def _costs_table(report: WeeklyReport) -> list[list[object]]:
     header = [
-        "vendor", "currency", "labels", "accepted_labels", "rework_labels", "unpriced_labels", "hours", "total_cost",
+        "vendor", "currency", "labels", "kept_labels", "rework_labels", "unpriced_labels", "hours", "total_cost",
     ]  # fmt: skip
     return [
         header,
@@ -235,7 +235,7 @@ def _costs_table(report: WeeklyReport) -> list[list[object]]:
                 cost.vendor_name,
                 cost.currency or "",
                 cost.labels,
-                cost.accepted_labels,
+                cost.kept_labels,
                 cost.rework_labels,
                 cost.unpriced_labels,
                 cost.hours,

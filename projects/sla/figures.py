@@ -33,7 +33,7 @@ class BatchFigures:
 
     figures: states.SlaFigures
     labels_needed: int
-    labels_accepted: int
+    labels_counted: int  # toward the target: live, not sent back to rework, at most the overlap per task
     pushed_at: datetime
     window_days: int
     counts: dict[str, int] = field(default_factory=dict)  # sample sizes: gold seen, QA reviewed, agreement items
@@ -45,7 +45,7 @@ class BatchFigures:
         return {
             "remaining": figures.remaining,
             "labels_needed": self.labels_needed,
-            "labels_accepted": self.labels_accepted,
+            "labels_counted": self.labels_counted,
             "pushed_at": self.pushed_at.isoformat(),
             "due": figures.due.isoformat() if figures.due else None,
             "window_days": self.window_days,
@@ -214,7 +214,7 @@ def measure_batch(*, batch: Batch, now: datetime, window_days: int = 7, with_agr
     return BatchFigures(
         figures=figures,
         labels_needed=needed,
-        labels_accepted=accepted,
+        labels_counted=accepted,
         pushed_at=pushed_at,
         window_days=window_days,
         counts={"gold_seen": gold_seen, "qa_reviewed": qa_reviewed, "agreement_items": agreement_items},

@@ -1,8 +1,9 @@
 """Completion forecast and capacity (pure): smoothed throughput, completion date with a range, headcount, what-if.
 
-Throughput is accepted labels per day, oldest day first, starting on the first day the vendor had the work.
-`remaining` is the work still to be accepted at the end of `as_of`, the last day in that series; forecast days
-are as_of + 1, as_of + 2, ... and a completion date means "the last label accepted by the end of that day".
+Throughput is labels counted toward the batch's target per day (live, not sent back to rework, at most the
+overlap per task), oldest day first, starting on the first day the vendor had the work. `remaining` is the labels
+still to be counted at the end of `as_of`, the last day in that series; forecast days are as_of + 1, as_of + 2, ...
+and a completion date means "the last label counted by the end of that day".
 Built from complete days only, a forecast moves once a day, not with every label, so it cannot flap hourly.
 
 Days are calendar days. Vendors here work in shifts through weekends and SLA due dates are calendar dates; a
@@ -50,7 +51,7 @@ class CompletionForecast:
     status: str  # DONE, FORECAST, NO_HISTORY or CANNOT_FINISH
     remaining: int
     as_of: date
-    daily_rate: float | None  # smoothed accepted labels per day; None without history
+    daily_rate: float | None  # smoothed labels counted per day; None without history
     days_needed: int | None  # None unless DONE or FORECAST
     optimistic_days: int | None
     pessimistic_days: int | None  # None also when the slowest simulations ran past the horizon
@@ -90,13 +91,13 @@ class WhatIf:
 
 
 def smoothed_rate(
-    daily_accepted: ArrayLike,
+    daily_counted: ArrayLike,
     *,
     window_days: int = DEFAULT_WINDOW_DAYS,
     half_life_days: float = DEFAULT_HALF_LIFE_DAYS,
 ) -> float | None:
     """Exponentially weighted mean of the last `window_days` daily counts; None without history."""
-    recent = _recent_days(daily_accepted, window_days)
+    recent = _recent_days(daily_counted, window_days)
     if recent.size == 0:
         return None
     weights = _day_weights(recent.size, half_life_days)
@@ -104,7 +105,7 @@ def smoothed_rate(
 
 
 def forecast_completion(
-    daily_accepted: ArrayLike,
+    daily_counted: ArrayLike,
     *,
     remaining: int,
     as_of: date,
@@ -121,7 +122,7 @@ def forecast_completion(
         raise ValueError(f"remaining must not be negative, got {remaining}")
     if not 0 <= low_quantile <= high_quantile <= 1:
         raise ValueError(f"need 0 <= low_quantile <= high_quantile <= 1, got {low_quantile} and {high_quantile}")
-    recent = _recent_days(daily_accepted, window_days)
+    recent = _recent_days(daily_counted, window_days)
     rate = smoothed_rate(recent, window_days=window_days, half_life_days=half_life_days)
     if remaining == 0:
         return CompletionForecast(DONE, 0, as_of, rate, 0, 0, 0)
@@ -180,9 +181,9 @@ def headcount_needed(
     current_headcount: int,
     current_daily_rate: float | None = None,
 ) -> HeadcountPlan:
-    """Annotators needed to accept `remaining` by the end of `due`, working from the day after `as_of`.
+    """Annotators needed to make `remaining` labels count by the end of `due`, working from the day after `as_of`.
 
-    The rate is measured accepted labels per annotator-hour (so rework is already priced in), times the hours an
+    The rate is measured labels per annotator-hour (so rework is already priced in), times the hours an
     annotator works a day. New annotators are assumed as productive as the measured ones: no ramp-up is modelled.
 
     With `current_daily_rate` (the batch's forecast pace), the current team is taken at that pace rather than at
@@ -248,12 +249,12 @@ def what_if(
     return WhatIf(rate, add_annotators, days_needed, completion, due, missed)
 
 
-def _recent_days(daily_accepted: ArrayLike, window_days: int) -> np.ndarray:
+def _recent_days(daily_counted: ArrayLike, window_days: int) -> np.ndarray:
     if window_days < 1:
         raise ValueError(f"window_days must be at least 1, got {window_days}")
-    days = np.asarray(daily_accepted, dtype=float)
+    days = np.asarray(daily_counted, dtype=float)
     if days.ndim != 1:
-        raise ValueError("daily_accepted must be a flat sequence of daily counts")
+        raise ValueError("daily_counted must be a flat sequence of daily counts")
     if (days < 0).any() or not np.isfinite(days).all():
         raise ValueError("daily counts must be finite and not negative")
     return days[-window_days:]

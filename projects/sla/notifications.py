@@ -91,8 +91,8 @@ def _message(event: SlaEvent, addresses: list[str]) -> EmailMessage:
 
 def _figure_lines(figures: dict) -> list[str]:
     lines = [
-        f"- labels accepted: {figures.get('labels_accepted')} of {figures.get('labels_needed')}"
-        f" ({figures.get('remaining')} remaining)",
+        f"- labels counted toward the target: {figures.get('labels_counted')} of {figures.get('labels_needed')}"
+        f" ({figures.get('remaining')} to go)",
         f"- due: {figures.get('due') or 'no due date'}",
     ]
     projection = figures.get("forecast") or {}

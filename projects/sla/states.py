@@ -50,8 +50,8 @@ _TROUBLE_STATES = (AT_RISK, BREACHED, ESCALATED)
 class SlaPolicy:
     """The effective policy for one batch and vendor (project policy with its overrides already applied)."""
 
-    turnaround_hours: float | None = None  # push to accepted label, at most
-    min_daily_throughput: float | None = None  # accepted labels per day over the evaluation window
+    turnaround_hours: float | None = None  # push to the last label counted toward the target, at most
+    min_daily_throughput: float | None = None  # labels counted per day over the evaluation window
     min_gold_accuracy: float | None = None
     min_qa_acceptance: float | None = None
     min_agreement: float | None = None
@@ -92,10 +92,10 @@ class Figure:
 
 @dataclass(frozen=True)
 class SlaFigures:
-    remaining: int  # labels still to be accepted now
+    remaining: int  # labels still to be counted toward the target now
     due: datetime | None = None
     forecast: CompletionForecast | None = None
-    # The worst turnaround so far: push to accept for accepted labels, push to now for open ones.
+    # The worst turnaround so far: push to the last label counted once all are in, push to now while some are open.
     turnaround_hours: float | None = None
     daily_throughput: Figure | None = None
     gold_accuracy: Figure | None = None

@@ -290,7 +290,9 @@ def decide(request: HttpRequest, batch_id: int) -> HttpResponse:
     """Accept or reject the batch from its QA sample; the queue page shows the decision."""
     batch = _batch(request, batch_id)
     try:
-        decision = decide_batch(batch=batch, actor=Actor.person(request.user, via="pages"))
+        decision = decide_batch(
+            batch=batch, actor=Actor.person(request.user, via="pages"), comment=request.POST.get("comment", "")
+        )
     except DecisionRefused as error:
         messages.error(request, str(error))
     else:

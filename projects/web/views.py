@@ -8,22 +8,35 @@ from functools import wraps
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 
 from projects.access.roles import ANNOTATOR, QA_REVIEWER, VENDOR_MANAGER
 from projects.access.scoping import viewer_for
 from projects.quality.scorecards import scorecards
-from projects.web.queries import label_studio_links, portal_annotators, portal_batches, rejected_work
+from projects.web.queries import (
+    batch_rejection,
+    batch_rows,
+    portal_annotators,
+    portal_batches,
+    rejected_work,
+    vendor_time_zone,
+)
 
 
 def portal_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Signed in, and with a role: an account without one gets the "no access yet" page (403) everywhere."""
+    """Signed in, and with a role: an account without one gets the "no access yet" page (403) everywhere.
+
+    Times on the page are in the viewer's vendor's time zone, and say which it is.
+    """
 
     @login_required
     @wraps(view)
     def guarded(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        if viewer_for(request.user).role is None:
+        viewer = viewer_for(request.user)
+        if viewer.role is None:
             return render(request, "portal/no_role.html", status=403)
-        return view(request, *args, **kwargs)
+        with timezone.override(vendor_time_zone(viewer) or timezone.get_current_timezone()):
+            return view(request, *args, **kwargs)
 
     return guarded
 
@@ -38,8 +51,9 @@ def home(request: HttpRequest) -> HttpResponse:
     batches = list(portal_batches(request.user))
     context = {
         "viewer": viewer,
-        "batches": batches,
-        "links": label_studio_links(request.user, batches),
+        # The SLA standing is the vendor manager's: annotators' role grants them no SLA figures.
+        "rows": batch_rows(request.user, batches, with_sla=viewer.role == VENDOR_MANAGER),
+        "show_sla": viewer.role == VENDOR_MANAGER,
         "is_manager": viewer.role == VENDOR_MANAGER,
         "is_annotator": viewer.role == ANNOTATOR,
     }
@@ -55,13 +69,16 @@ def home(request: HttpRequest) -> HttpResponse:
 @portal_page
 def batch_detail(request: HttpRequest, batch_id: int) -> HttpResponse:
     batch = get_object_or_404(portal_batches(request.user), pk=batch_id)
+    viewer = viewer_for(request.user)
     return render(
         request,
         "portal/batch.html",
         {
             "batch": batch,
-            "link": label_studio_links(request.user, [batch]).get(batch.pk),
-            "viewer": viewer_for(request.user),
+            "row": batch_rows(request.user, [batch], with_sla=viewer.role == VENDOR_MANAGER)[0],
+            "show_sla": viewer.role == VENDOR_MANAGER,
+            "rejection": batch_rejection(request.user, batch),
+            "viewer": viewer,
         },
     )
 

@@ -150,6 +150,8 @@ def test_a_project_manager_sees_progress_quality_sla_board_and_costs(client):
     assert "33%" in page and "100%" in page
     # Costs: 9 labels each at 0.50, Lingua's rejected labels are still paid (no rework sent).
     assert "4.50 USD" in page
+    costs = page.split('id="costs"')[1]
+    assert ">Kept</th>" in costs and "Per kept label" in costs and "Accepted" not in costs
 
 
 def test_the_project_list_links_each_dashboard(client):

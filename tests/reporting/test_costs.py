@@ -64,7 +64,7 @@ def send_to_rework(annotation, replacement=None):
     )
 
 
-def test_per_task_rates_pay_accepted_labels_at_the_rate_in_force_when_each_was_made():
+def test_per_task_rates_pay_kept_labels_at_the_rate_in_force_when_each_was_made():
     vendor = VendorFactory(name="Acme")
     annotator = AnnotatorFactory(vendor=vendor)
     batch = BatchFactory(vendor=vendor)
@@ -83,10 +83,10 @@ def test_per_task_rates_pay_accepted_labels_at_the_rate_in_force_when_each_was_m
     [cost] = batch_costs(batch=batch)
 
     assert (cost.vendor_name, cost.currency) == ("Acme", "USD")
-    assert (cost.labels, cost.accepted_labels, cost.rejected_labels, cost.rework_labels) == (7, 6, 1, 1)
+    assert (cost.labels, cost.kept_labels, cost.sent_back_labels, cost.rework_labels) == (7, 6, 1, 1)
     assert cost.total_cost == Decimal("3.90")  # 1.50 + 1.60 + 0.80
     assert cost.rework_cost == Decimal("0.80")
-    assert cost.cost_per_accepted_label == Decimal("0.65")  # 3.90 / 6
+    assert cost.cost_per_kept_label == Decimal("0.65")  # 3.90 / 6
     assert cost.unpriced_labels == 0
 
 
@@ -108,8 +108,8 @@ def test_per_hour_rates_pay_every_labels_lead_time_rejected_ones_included():
     assert cost.hours == Decimal("1.17")  # 0.5 + 0.25 + 0.25 + 0.1667
     assert cost.total_cost == Decimal("14.00")  # 1.1667 h × 12
     assert cost.rework_cost == Decimal("2.00")  # 600 s × 12 / h
-    assert cost.accepted_labels == 4
-    assert cost.cost_per_accepted_label == Decimal("3.50")
+    assert cost.kept_labels == 4
+    assert cost.cost_per_kept_label == Decimal("3.50")
 
 
 def test_labels_made_before_the_first_rate_are_unpriced_not_free():

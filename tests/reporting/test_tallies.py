@@ -157,7 +157,7 @@ def test_tallied_figures_equal_the_figures_counted_label_by_label(seed):
     )
     assert {row.vendor_name: [row.gold_seen, row.gold_correct] for row in vendor_quality(project=project)} == gold
     tallied_costs = {
-        cost.vendor_name: (cost.labels, cost.accepted_labels, cost.rework_labels, cost.unpriced_labels, cost.hours,
+        cost.vendor_name: (cost.labels, cost.kept_labels, cost.rework_labels, cost.unpriced_labels, cost.hours,
                            cost.total_cost, cost.rework_cost)
         for cost in costs.vendor_costs(project=project)
     }  # fmt: skip

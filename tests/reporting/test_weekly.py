@@ -39,7 +39,7 @@ def test_the_report_writes_the_weeks_figures_as_html_and_csv(tmp_path):
 
     quality = {row["vendor"]: row for row in _rows(tmp_path / f"{stem}-quality.csv")}
     assert quality["Lingua Works"]["gold_seen"] == "3" and quality["Lingua Works"]["gold_correct"] == "1"
-    assert quality["Lingua Works"]["qa_reviewed"] == "4" and quality["Lingua Works"]["qa_accepted"] == "2"
+    assert quality["Lingua Works"]["qa_reviewed"] == "4" and quality["Lingua Works"]["qa_reviews_accepted"] == "2"
     assert float(quality["Lingua Works"]["qa_low"]) < 0.5 < float(quality["Lingua Works"]["qa_high"])
     assert quality["华语数据 Huayu Data"]["gold_accuracy"] == "1.000"
 
@@ -55,6 +55,8 @@ def test_the_report_writes_the_weeks_figures_as_html_and_csv(tmp_path):
     ]
     costs = {row["vendor"]: row for row in _rows(tmp_path / f"{stem}-costs.csv")}
     assert costs["Lingua Works"]["total_cost"] == "4.50" and costs["Lingua Works"]["labels"] == "9"
+    # QA rejected some, but none was sent back to rework: every label is kept, and paid.
+    assert costs["Lingua Works"]["kept_labels"] == "9" and "accepted_labels" not in costs["Lingua Works"]
 
 
 def test_another_week_has_none_of_these_figures(tmp_path):

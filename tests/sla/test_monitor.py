@@ -153,7 +153,7 @@ def test_a_vendor_that_slows_down_goes_at_risk_breached_escalated_once_each_and_
         assert event.get_to_state_display().lower() in message.subject
         assert event.notified_at is not None
     assert "due date 2026-03-10 00:00 passed with" in mail.outbox[1].body
-    assert "labels accepted:" in mail.outbox[2].body
+    assert "labels counted toward the target:" in mail.outbox[2].body
 
     # Recovery: the vendor catches up on everything left.
     scenario.traveller.move_to(dt.datetime(2026, 3, 11, 9, tzinfo=UTC))

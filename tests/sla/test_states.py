@@ -55,7 +55,7 @@ class SlowingVendor:
         return min(BATCH_SIZE, total)
 
     def figures(self, now: datetime) -> SlaFigures:
-        # As the monitor would: the forecast from complete days only, the breach check on labels accepted so far.
+        # As the monitor would: the forecast from complete days only, the breach check on labels counted so far.
         today = (now - START).days
         daily, left = [], BATCH_SIZE
         for day in range(today):

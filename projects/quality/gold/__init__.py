@@ -1,3 +1,3 @@
-"""Gold: mixing the project's gold set into batches at push, scoring annotators against gold, retiring overexposed
-gold.
+"""Gold: scoring annotators against gold answers and retiring gold a vendor has seen too often (mixing gold into
+batches at push is batch planning: projects/labeling/gold_mixing.py).
 """

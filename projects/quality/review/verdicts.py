@@ -226,13 +226,14 @@ def _check_revision(
 
 
 @records_actor
-def decide_batch(*, batch: Batch, actor: Actor, sample: QASample | None = None) -> BatchDecision:
+def decide_batch(*, batch: Batch, actor: Actor, sample: QASample | None = None, comment: str = "") -> BatchDecision:
     """Accept or reject the batch from its QA sample's verdicts; atomic, a new decision on every call.
 
     Errors are items whose latest review rejected or corrected them. The batch is accepted when the
     Wilson 95% upper bound of the error rate is below the project's acceptable quality level
     (`acceptance.accepts`), and its status becomes accepted or rejected. Refused while the sample has
     unreviewed items. The sample is the batch's current one unless named. The decider is the actor's person.
+    The comment is for the vendor, who reads it in the portal with the decision.
     """
     user = _person(actor, DecisionRefused, "decide a batch")
     sample = sample or current_sample(batch=batch)
@@ -264,6 +265,7 @@ def decide_batch(*, batch: Batch, actor: Actor, sample: QASample | None = None) 
             upper_bound=upper,
             aql=aql,
             accepted=accepted,
+            comment=comment.strip(),
         )
         locked.status = Batch.Status.ACCEPTED if accepted else Batch.Status.REJECTED
         locked.save(update_fields=["status"])
