@@ -50,13 +50,14 @@ test: venv contracts
 test-fast: venv contracts
 	@$(BIN)/python -m pytest -m "not labelstudio and not browser"
 
-## make contracts: lint, formatting, migrations in step, import contracts (pyproject.toml) and types on the pure core
+## make contracts: lint, formatting, migrations in step, import contracts (pyproject.toml), types on the pure core, code sizes
 contracts: venv
 	@$(BIN)/ruff check .
 	@$(BIN)/ruff format --check .
 	@$(BIN)/python manage.py makemigrations --check --dry-run -v 0
 	@$(BIN)/lint-imports --no-cache
 	@$(BIN)/mypy
+	@$(BIN)/python scripts/code-sizes
 
 lint: venv
 	@$(BIN)/ruff check . && $(BIN)/ruff format --check .

@@ -8,7 +8,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from projects.admin.labeling import AnnotationAdmin, TaskAdmin
+from projects.admin.tasks import AnnotationAdmin, TaskAdmin
 from projects.admin.pagination import LargeTablePaginator
 from projects.models import Annotation, Task
 from tests.factories import AnnotationFactory, AnnotatorFactory, BatchFactory, LabelingProjectFactory, TaskFactory
