@@ -295,6 +295,10 @@ LABEL_STUDIO_PUSH_CHUNK = env_int("LABEL_STUDIO_PUSH_CHUNK", 2000, minimum=1)
 LABEL_STUDIO_PULL_PAGE_SIZE = env_int("LABEL_STUDIO_PULL_PAGE_SIZE", 500, minimum=1)
 # Incremental pulls re-read this many seconds before the cursor, for clock and commit skew.
 LABEL_STUDIO_PULL_OVERLAP_SECONDS = env_int("LABEL_STUDIO_PULL_OVERLAP_SECONDS", 5, minimum=0)
+# Reinstating a paused annotator on Community clears their membership's "deleted at" in Label Studio's own
+# Django admin (no API does it), signed in as its superuser; empty password: a person does it by hand.
+LABEL_STUDIO_ADMIN_EMAIL = env_str("LABEL_STUDIO_ADMIN_EMAIL", "admin@annotate.local")
+LABEL_STUDIO_ADMIN_PASSWORD = env_str("LABEL_STUDIO_ADMIN_PASSWORD")
 # Where Label Studio servers reach annotate's webhook receiver (empty: no webhooks, pull only).
 ANNOTATE_WEBHOOK_BASE_URL = env_str("ANNOTATE_WEBHOOK_BASE_URL")
 # Encrypts credentials stored in the database (projects/secrets.py); empty: derived from SECRET_KEY.

@@ -34,11 +34,13 @@ def register_audited_models() -> None:
     from projects.models import (
         Adjudication,
         Annotator,
+        AnnotatorPause,
         Batch,
         BatchDecision,
         DatasetVersion,
         ErrorCategory,
         EvaluationRun,
+        GoldGatePolicy,
         GoldRetirement,
         LabelingProject,
         LabelStudioConnection,
@@ -68,6 +70,9 @@ def register_audited_models() -> None:
     auditlog.register(BatchDecision)
     auditlog.register(GoldRetirement)
     auditlog.register(Rework)
+    # Gold gates: the policy, and every pause and reinstatement with its reason and comment.
+    auditlog.register(GoldGatePolicy)
+    auditlog.register(AnnotatorPause)
     # Dataset builds: a version is immutable once built, so its creation is the event.
     auditlog.register(DatasetVersion, exclude_fields=["statistics", "excluded"])
     auditlog.register(EvaluationRun, exclude_fields=["metrics"])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from projects.models.datasets import DatasetExclusion, DatasetImmutable, DatasetItem, DatasetVersion
 from projects.models.evaluation import EvaluationPrediction, EvaluationRun
+from projects.models.gates import AnnotatorPause, GoldGatePolicy
 from projects.models.labeling import (
     Annotation,
     AnnotationVersion,
@@ -42,6 +43,7 @@ __all__ = [
     "AnnotationVersion",
     "Annotator",
     "AnnotatorAccount",
+    "AnnotatorPause",
     "Batch",
     "BatchDecision",
     "BatchTally",
@@ -53,6 +55,7 @@ __all__ = [
     "EvaluationPrediction",
     "EvaluationRun",
     "FlagSnapshot",
+    "GoldGatePolicy",
     "GoldRetirement",
     "ItemConsensus",
     "LabelStudioConnection",

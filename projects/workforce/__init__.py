@@ -1,0 +1,1 @@
+"""Workforce control: who may go on labeling (gold gates, pauses and reinstatement)."""
