@@ -21,10 +21,11 @@ from projects.labelstudio.pull import PullFailed, pull_annotations
 from projects.labelstudio.push import push_batch
 from projects.labelstudio.receiver import process_webhook
 from projects.labelstudio.sync import sync_all
-from projects.models import Batch, LabelStudioProject, WebhookEvent
+from projects.models import Batch, LabelingProject, LabelStudioProject, WebhookEvent
 from projects.quality.review.rework import send_rework
 from projects.reporting.refresh import refresh_dashboards
 from projects.sla.monitor import check_slas
+from projects.workforce.gate_checks import evaluate_gold_gate
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser
@@ -59,6 +60,7 @@ def pull_annotations_task(label_studio_project_id: int, full: bool = False, requ
     actor = job_actor("pull_annotations", requested_by, otherwise="Label Studio pull")
     run = pull_annotations(label_studio_project=label_studio_project, actor=actor, full=full)
     refresh_dashboards_task.delay()
+    check_gold_gate_task.delay(label_studio_project.batch.project_id)
     return {"run": run.pk, "created": run.created, "updated": run.updated, "deleted": run.deleted}
 
 
@@ -66,9 +68,19 @@ def pull_annotations_task(label_studio_project_id: int, full: bool = False, requ
 def sync_labelstudio_task(project_slug: str | None = None, full: bool = False, requested_by: int | None = None) -> int:
     """The periodic reconciliation: an incremental pull of every pushed project (or one project's)."""
     actor = job_actor("sync_labelstudio", requested_by, otherwise="Label Studio sync")
-    pulled = len(sync_all(actor=actor, project_slug=project_slug, full=full))
+    outcomes = sync_all(actor=actor, project_slug=project_slug, full=full)
     refresh_dashboards_task.delay()
-    return pulled
+    for project_id in sorted({outcome.label_studio_project.batch.project_id for outcome in outcomes if outcome.run}):
+        check_gold_gate_task.delay(project_id)
+    return len(outcomes)
+
+
+@shared_task(acks_late=True)
+def check_gold_gate_task(project_id: int) -> dict:
+    """After a pull: judge the project's annotators by its gold gate, pausing those it fails."""
+    project = LabelingProject.objects.get(pk=project_id)
+    outcome = evaluate_gold_gate(project=project, actor=Actor.system("gold gate", via="job check_gold_gate"))
+    return {"judged": len(outcome.verdicts), "paused": [pause.pk for pause in outcome.pauses]}
 
 
 @shared_task(acks_late=True, max_retries=3, default_retry_delay=5)

@@ -124,8 +124,10 @@ def test_the_task_a_paused_annotator_held_is_served_to_another_annotator(
     assert held.status_code == 200  # the only task, locked for them while they label it
     assert sessions[other.pk].get(f"/api/projects/{project_id}/next").status_code == 404
 
-    pause_annotator(annotator=paused.annotator, project=batch.project, reason="Test pause.", actor=SYSTEM)
-
-    served = sessions[other.pk].get(f"/api/projects/{project_id}/next")
-    assert served.status_code == 200
-    assert served.json()["id"] == held.json()["id"]
+    pause = pause_annotator(annotator=paused.annotator, project=batch.project, reason="Test pause.", actor=SYSTEM)
+    try:
+        served = sessions[other.pk].get(f"/api/projects/{project_id}/next")
+        assert served.status_code == 200
+        assert served.json()["id"] == held.json()["id"]
+    finally:  # the server outlives the test database: leave no one removed from it
+        reinstate_annotator(pause=pause, comment="Test over.", actor=actor_for(project_manager()))
