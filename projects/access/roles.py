@@ -46,7 +46,10 @@ PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
     | {"slastatus": ("view",), "slaevent": ("change", "view")}
     | {model: ("add", "view") for model in ("datasetversion",)}
     | {model: ("view",) for model in ("datasetitem", "datasetexclusion", "rework")}
-    | {model: ("view",) for model in ("evaluationrun", "evaluationprediction")},
+    | {model: ("view",) for model in ("evaluationrun", "evaluationprediction")}
+    # Gold gates: the PM keeps the policy; pauses are written by the gate, and the PM reinstates (a change of
+    # the reinstatement fields only, through the workforce service).
+    | {"goldgatepolicy": _ALL, "annotatorpause": ("change", "view")},
     QA_REVIEWER: {
         model: ("view",)
         for model in ("vendor", "annotator", "labelingproject", "batch", "task", "annotation", "annotationversion")
@@ -70,6 +73,7 @@ PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
             "review",
             "slastatus",
             "slaevent",
+            "annotatorpause",
         )
     },
     ANNOTATOR: {model: ("view",) for model in ("labelingproject", "batch", "annotation", "review")},

@@ -18,6 +18,7 @@ from projects.models import (
     Annotation,
     AnnotationVersion,
     Annotator,
+    AnnotatorPause,
     Batch,
     BatchDecision,
     LabelingProject,
@@ -88,6 +89,8 @@ RULES: dict[type[Model], Rule] = {
     # A vendor's SLA standing is the vendor manager's to see; annotators' role grants them no SLA model.
     SlaStatus: Rule(vendor="vendor"),
     SlaEvent: Rule(vendor="vendor"),
+    # Why an annotator of the vendor was paused, and who reinstated them.
+    AnnotatorPause: Rule(vendor="annotator__vendor", own="annotator"),
 }
 
 

@@ -9,7 +9,17 @@ from dataclasses import dataclass, field
 from django.db.models import Count, QuerySet
 
 from projects.access.scoping import Viewer, visible
-from projects.models import Annotation, Annotator, Batch, BatchDecision, LabelStudioProject, Review, SlaStatus, Vendor
+from projects.models import (
+    Annotation,
+    Annotator,
+    AnnotatorPause,
+    Batch,
+    BatchDecision,
+    LabelStudioProject,
+    Review,
+    SlaStatus,
+    Vendor,
+)
 from projects.reporting.list_counts import batches_with_counts
 
 # A correction needs no error category; the vendor still reads it as a kind of error.
@@ -22,6 +32,12 @@ def portal_batches(user) -> QuerySet[Batch]:
 
 def portal_annotators(user) -> QuerySet[Annotator]:
     return visible(user, Annotator.objects.select_related("user", "vendor").order_by("user__username"))
+
+
+def portal_pauses(user) -> QuerySet[AnnotatorPause]:
+    """The vendor's annotators paused on a project, open pauses first, then the latest reinstated."""
+    pauses = AnnotatorPause.objects.select_related("annotator__user", "project", "reinstated_by")
+    return visible(user, pauses).order_by("-reinstated_at", "-paused_at")[:50]
 
 
 def vendor_time_zone(viewer: Viewer) -> zoneinfo.ZoneInfo | None:

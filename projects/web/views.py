@@ -18,6 +18,7 @@ from projects.web.queries import (
     batch_rows,
     portal_annotators,
     portal_batches,
+    portal_pauses,
     rejected_work,
     vendor_time_zone,
 )
@@ -59,6 +60,7 @@ def home(request: HttpRequest) -> HttpResponse:
     }
     if viewer.role == VENDOR_MANAGER:
         context["cards"] = scorecards(portal_annotators(request.user))
+        context["pauses"] = portal_pauses(request.user)
     else:
         own = portal_annotators(request.user)
         context["card"] = scorecards(own)[0] if own.exists() else None

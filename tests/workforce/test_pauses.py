@@ -1,0 +1,95 @@
+"""The gate judged on annotate's own records, pauses and reinstatements refused or made, without Label Studio
+(these annotators have no account on a server, so there is no access to change)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+import time_machine
+from auditlog.models import LogEntry
+from django.core import mail
+
+from projects.audit import Actor
+from projects.errors import InputRefused, Refusal
+from projects.models import AnnotatorPause, QASampleItem
+from projects.workforce.gate_checks import evaluate_gold_gate
+from projects.workforce.pauses import pause_annotator, reinstate_annotator
+from tests.actors import SYSTEM, actor_for
+from tests.workforce.world import START, gate_world
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_gate_pauses_the_careless_annotator_only_and_once():
+    world = gate_world()
+    world.label(world.careful, ["refund", None, "refund", "refund", None, "damaged"])
+    world.label(world.careless, ["damaged", "damaged", None, "damaged", "damaged"])
+
+    outcome = evaluate_gold_gate(project=world.project, actor=SYSTEM)
+    again = evaluate_gold_gate(project=world.project, actor=SYSTEM)
+
+    pause = AnnotatorPause.objects.get()
+    assert [p.annotator for p in outcome.pauses] == [world.careless] and again.pauses == []
+    assert outcome.verdicts[world.careful.pk].decision == "pass"
+    assert pause.rule == "gold gate" and pause.paused_by == "annotate (gold gate) via test"
+    assert pause.figures["gold_seen"] == 4 and pause.figures["gold_correct"] == 0
+    # never passing: all five of their labels go to QA, in a sample of their own
+    assert pause.labels_sent_to_qa == 5
+    assert QASampleItem.objects.filter(annotation__annotator=world.careless, sample__seed=-pause.pk).count() == 5
+    assert sorted(message.to for message in mail.outbox) == [["lin@annotate.example"], ["ops@vendor.example"]]
+    assert "(Asia/Shanghai)" not in mail.outbox[0].body and "CST" in mail.outbox[0].body
+
+
+def test_a_reinstated_annotator_is_judged_afresh_on_gold_answered_since():
+    world = gate_world()
+    world.label(world.careless, ["damaged"] * 4)
+    pause = evaluate_gold_gate(project=world.project, actor=SYSTEM).pauses[0]
+
+    with time_machine.travel(START + timedelta(hours=1), tick=False):
+        reinstate_annotator(pause=pause, comment="Retrained.", actor=actor_for(world.pm))
+
+    assert evaluate_gold_gate(project=world.project, actor=SYSTEM).pauses == []
+    # labeled after the reinstatement: judged again, and paused
+    world.label(world.careless, ["damaged"] * 4, start=START + timedelta(hours=2))
+    assert [p.annotator for p in evaluate_gold_gate(project=world.project, actor=SYSTEM).pauses] == [world.careless]
+
+
+def test_a_person_pauses_with_a_reason_and_an_annotator_is_not_paused_twice():
+    world = gate_world()
+    with pytest.raises(InputRefused, match="needs a reason"):
+        pause_annotator(annotator=world.careful, project=world.project, reason=" ", actor=actor_for(world.pm))
+    pause = pause_annotator(
+        annotator=world.careful, project=world.project, reason="Copied answers.", actor=actor_for(world.pm)
+    )
+    with pytest.raises(Refusal, match="already paused"):
+        pause_annotator(annotator=world.careful, project=world.project, reason="Again.", actor=actor_for(world.pm))
+    created = LogEntry.objects.get_for_object(pause).get(action=LogEntry.Action.CREATE)
+    assert (created.actor, pause.rule) == (world.pm, "person")
+
+
+def test_only_a_pm_reinstates_unless_the_project_lets_the_vendor_manager():
+    world = gate_world()
+    pause = pause_annotator(annotator=world.careless, project=world.project, reason="Test.", actor=SYSTEM)
+    with pytest.raises(Refusal, match="Only a project manager"):
+        reinstate_annotator(pause=pause, comment="Mine.", actor=actor_for(world.vendor_manager))
+    with pytest.raises(InputRefused, match="needs a comment"):
+        reinstate_annotator(pause=pause, comment="", actor=actor_for(world.pm))
+    world.project.gold_gate.vendor_manager_may_reinstate = True
+    world.project.gold_gate.save()
+
+    reinstate_annotator(pause=pause, comment="Coached today.", actor=actor_for(world.vendor_manager))
+
+    pause.refresh_from_db()
+    assert (pause.reinstated_by, pause.reinstatement_comment) == (world.vendor_manager, "Coached today.")
+    with pytest.raises(Refusal, match="reinstated already"):
+        reinstate_annotator(pause=pause, comment="Twice.", actor=actor_for(world.pm))
+
+
+def test_the_pause_is_made_in_the_gates_name_whoever_ran_the_pull():
+    world = gate_world()
+    world.label(world.careless, ["damaged"] * 4)
+    evaluate_gold_gate(project=world.project, actor=Actor.person(world.pm, via="job pull_annotations"))
+    entry = LogEntry.objects.get_for_object(AnnotatorPause.objects.get()).get(action=LogEntry.Action.CREATE)
+    assert entry.actor is None
+    assert entry.additional_data == {"actor": "annotate (gold gate)", "via": "job pull_annotations"}
