@@ -70,8 +70,7 @@ def register_audited_models() -> None:
     auditlog.register(BatchDecision)
     auditlog.register(GoldRetirement)
     auditlog.register(Rework)
-    # Gold gates: the policy, and every pause and reinstatement with its reason and comment.
-    auditlog.register(GoldGatePolicy)
+    auditlog.register(GoldGatePolicy)  # gold gates: the policy, and each pause and reinstatement with its reasons
     auditlog.register(AnnotatorPause)
     # Dataset builds: a version is immutable once built, so its creation is the event.
     auditlog.register(DatasetVersion, exclude_fields=["statistics", "excluded"])

@@ -1,0 +1,66 @@
+"""Where people meet a pause: the PM's admin list and its reinstate action, and the vendor manager's portal."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.contrib.auth.models import Group
+from django.urls import reverse
+from django.utils.html import escape
+
+from projects.access.roles import VENDOR_MANAGER
+from projects.models import AnnotatorPause, VendorManager
+from projects.workforce.gate_checks import evaluate_gold_gate
+from tests.actors import SYSTEM
+from tests.factories import UserFactory, VendorFactory
+from tests.workforce.world import gate_world
+
+pytestmark = pytest.mark.django_db
+
+CHANGELIST = "/admin/projects/annotatorpause/"
+
+
+@pytest.fixture
+def paused():
+    world = gate_world()
+    world.label(world.careless, ["damaged"] * 4)
+    evaluate_gold_gate(project=world.project, actor=SYSTEM)
+    return world, AnnotatorPause.objects.get()
+
+
+def test_the_pm_lists_pauses_with_their_reason(client, paused):
+    world, _ = paused
+    client.force_login(world.pm)
+    page = client.get(CHANGELIST).content.decode()
+    assert "careless" in page
+    assert "Paused during onboarding: 0 of 4 gold answers right" in page
+
+
+def test_the_pm_reinstates_from_the_admin_with_a_comment(client, paused):
+    world, pause = paused
+    client.force_login(world.pm)
+    chosen = {"action": "reinstate", ACTION_CHECKBOX_NAME: [pause.pk]}
+
+    asked = client.post(CHANGELIST, chosen)
+    assert "These annotators get their Label Studio access back" in asked.content.decode()
+    done = client.post(CHANGELIST, {**chosen, "apply": "1", "comment": "Retrained on refunds."}, follow=True)
+
+    assert "Reinstated 1 annotator(s)." in done.content.decode()
+    pause.refresh_from_db()
+    assert (pause.reinstated_by, pause.reinstatement_comment) == (world.pm, "Retrained on refunds.")
+
+
+def test_a_vendor_manager_reads_why_their_annotator_was_paused_and_a_rival_does_not(client, paused):
+    world, pause = paused
+    client.force_login(world.vendor_manager)
+    page = client.get(reverse("portal-home")).content.decode()
+    assert "Paused annotators" in page
+    assert "careless" in page and escape(pause.reason) in page
+    assert "still paused" in page
+
+    rival = UserFactory(username="rival-ops")
+    rival.groups.add(Group.objects.get(name=VENDOR_MANAGER))
+    VendorManager.objects.create(user=rival, vendor=VendorFactory())
+    client.force_login(rival)
+    page = client.get(reverse("portal-home")).content.decode()
+    assert "No one is paused." in page and "careless" not in page
