@@ -6,14 +6,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.db.models import Max
+from django.utils import timezone
 
 from projects.audit import Actor, records_actor
 from projects.models import Annotator, AnnotatorPause, GoldGatePolicy, LabelingProject
+from projects.quality.anomalies.snapshots import current_flags
 from projects.workforce.gates import Decision, GateRule, GateVerdict, judge_gold
 from projects.workforce.gold_record import gold_records
 from projects.workforce.pauses import pause_annotator
 
 GATE = "gold gate"
+ANOMALIES = "anomaly flags"
 
 
 def gate_rule(policy: GoldGatePolicy) -> GateRule:
@@ -36,7 +39,9 @@ def evaluate_gold_gate(*, project: LabelingProject, actor: Actor) -> GateOutcome
     """Judge every annotator of the project who is not paused, and pause those the rule pauses.
 
     Idempotent: a paused annotator is not judged again until reinstated; after a reinstatement only gold answered
-    since counts. A project without an enabled gate is left alone.
+    since counts. When the project opts in, anomaly flags pause too (an annotator a person has reinstated on the
+    project is left to the gold rule: the flags cover their whole history). A project without an enabled gate is
+    left alone.
     """
     policy = GoldGatePolicy.objects.filter(project=project, is_enabled=True).first()
     if policy is None:
@@ -73,4 +78,23 @@ def evaluate_gold_gate(*, project: LabelingProject, actor: Actor) -> GateOutcome
                 actor=gate,
             )
         )
+    if policy.pause_on_anomalies:
+        spared = paused | set(reinstated) | {pause.annotator_id for pause in pauses}
+        pauses += _pause_on_anomalies(project, spared, gate)
     return GateOutcome(verdicts, pauses)
+
+
+def _pause_on_anomalies(project: LabelingProject, spared: set[int], gate: Actor) -> list[AnnotatorPause]:
+    _, flagged = current_flags(project=project, now=timezone.now())
+    return [
+        pause_annotator(
+            annotator=annotator,
+            project=project,
+            reason="Paused on anomaly flags: " + " ".join(flag.reason for flag in flags),
+            rule=ANOMALIES,
+            figures={"flags": [{"kind": flag.kind, "reason": flag.reason, **flag.figures} for flag in flags]},
+            actor=gate,
+        )
+        for annotator, flags in flagged
+        if annotator.pk not in spared
+    ]

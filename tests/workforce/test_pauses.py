@@ -12,7 +12,7 @@ from django.core import mail
 
 from projects.audit import Actor
 from projects.errors import InputRefused, Refusal
-from projects.models import AnnotatorPause, QASampleItem
+from projects.models import AnnotatorPause, GoldGatePolicy, QASampleItem
 from projects.workforce.gate_checks import evaluate_gold_gate
 from projects.workforce.pauses import pause_annotator, reinstate_annotator
 from tests.actors import SYSTEM, actor_for
@@ -93,3 +93,26 @@ def test_the_pause_is_made_in_the_gates_name_whoever_ran_the_pull():
     entry = LogEntry.objects.get_for_object(AnnotatorPause.objects.get()).get(action=LogEntry.Action.CREATE)
     assert entry.actor is None
     assert entry.additional_data == {"actor": "annotate (gold gate)", "via": "job pull_annotations"}
+
+
+def test_a_project_that_opts_in_pauses_on_anomaly_flags_before_the_gold_rule_can_judge():
+    world = gate_world()
+    GoldGatePolicy.objects.filter(project=world.project).update(min_gold_answers=20, pause_on_anomalies=True)
+    world.label(world.careless, ["damaged"] * 4)  # a gold-failure streak of four; too few answers for the gold rule
+
+    with time_machine.travel(START + timedelta(days=1), tick=False):
+        outcome = evaluate_gold_gate(project=world.project, actor=SYSTEM)
+
+    pause = AnnotatorPause.objects.get()
+    assert outcome.verdicts[world.careless.pk].decision == "too_early"
+    assert (outcome.pauses, pause.rule) == ([pause], "anomaly flags")
+    assert pause.reason.startswith("Paused on anomaly flags: ")
+    assert [flag["kind"] for flag in pause.figures["flags"]] == ["gold_failure_streak"]
+
+
+def test_anomaly_flags_pause_no_one_unless_the_project_opts_in():
+    world = gate_world()
+    GoldGatePolicy.objects.filter(project=world.project).update(min_gold_answers=20)
+    world.label(world.careless, ["damaged"] * 4)
+    with time_machine.travel(START + timedelta(days=1), tick=False):
+        assert evaluate_gold_gate(project=world.project, actor=SYSTEM).pauses == []
