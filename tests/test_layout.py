@@ -33,6 +33,8 @@ BEHAVIOURS = {
     "evaluation": ("projects/evaluation/", "projects/evaluation/runs.py", "evaluate_predictions"),
     "redaction": ("projects/ingest/", "projects/ingest/redaction.py", "redact_text"),
     "scoping": ("projects/access/", "projects/access/scoping.py", "visible"),
+    "gold gate": ("projects/workforce/", "projects/workforce/gates.py", "judge_gold"),
+    "pause": ("projects/workforce/", "projects/workforce/pauses.py", "reinstate_annotator"),
 }
 
 
