@@ -67,13 +67,16 @@ class AnnotatorPauseAdmin(ReadOnlyAdmin):
             done = 0
             for pause in queryset:
                 try:
-                    reinstate_annotator(
+                    pause = reinstate_annotator(
                         pause=pause, comment=form.cleaned_data["comment"], actor=Actor.person(request.user, via="admin")
                     )
                 except Refusal as refusal:
                     self.message_user(request, f"{pause}: {refusal}", messages.WARNING)
-                else:
-                    done += 1
+                    continue
+                done += 1
+                for change in pause.label_studio:
+                    if change.get("reinstated") and not change["done"]:
+                        self.message_user(request, f"{pause}: {change['detail']}", messages.WARNING)
             if done:
                 self.message_user(request, f"Reinstated {done} annotator(s).", messages.SUCCESS)
             return None

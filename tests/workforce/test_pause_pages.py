@@ -9,7 +9,8 @@ from django.urls import reverse
 from django.utils.html import escape
 
 from projects.access.roles import VENDOR_MANAGER
-from projects.models import AnnotatorPause, VendorManager
+from projects.labeling.services import current_config_version
+from projects.models import AnnotatorAccount, AnnotatorPause, LabelStudioConnection, LabelStudioProject, VendorManager
 from projects.workforce.gate_checks import evaluate_gold_gate
 from tests.actors import SYSTEM
 from tests.factories import UserFactory, VendorFactory
@@ -64,3 +65,32 @@ def test_a_vendor_manager_reads_why_their_annotator_was_paused_and_a_rival_does_
     client.force_login(rival)
     page = client.get(reverse("portal-home")).content.decode()
     assert "No one is paused." in page and "careless" not in page
+
+
+def test_without_the_label_studio_admin_password_the_pm_is_told_where_to_restore_access(client, paused, settings):
+    world, pause = paused
+    settings.LABEL_STUDIO_ADMIN_PASSWORD = ""  # restoring then stops before any request to the server
+    connection = LabelStudioConnection.objects.create(
+        name="ls-vendor", url="http://ls.vendor.example", vendor=world.batch.vendor
+    )
+    LabelStudioProject.objects.create(
+        batch=world.batch,
+        connection=connection,
+        label_studio_id=1,
+        config_version=current_config_version(world.project),
+    )
+    AnnotatorAccount.objects.create(
+        annotator=world.careless, connection=connection, label_studio_user_id=7, email="careless@example.com"
+    )
+    pause.label_studio = [{"connection": "ls-vendor", "label_studio_user_id": 7, "done": True, "detail": "removed"}]
+    pause.save()
+    client.force_login(world.pm)
+
+    done = client.post(
+        CHANGELIST,
+        {"action": "reinstate", ACTION_CHECKBOX_NAME: [pause.pk], "apply": "1", "comment": "Back."},
+        follow=True,
+    ).content.decode()
+
+    assert "Reinstated 1 annotator(s)." in done
+    assert "no LABEL_STUDIO_ADMIN_PASSWORD: clear &#x27;deleted at&#x27; at http://ls.vendor.example/admin/" in done
