@@ -59,6 +59,7 @@ PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         model: ("view",)
         for model in ("errorcategory", "qasample", "qasampleitem", "itemconsensus", "goldretirement", "batchdecision")
     }
+    | {model: ("view",) for model in ("goldgatepolicy", "annotatorpause")}
     | {model: ("view",) for model in ("slapolicy", "slastatus", "slaevent")}
     | {model: ("view",) for model in ("datasetversion", "datasetitem", "datasetexclusion", "rework")}
     | {model: ("view",) for model in ("evaluationrun", "evaluationprediction")},

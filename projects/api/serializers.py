@@ -8,6 +8,7 @@ from projects.access.scoping import can_see_gold, can_see_originals, viewer_for
 from projects.models import (
     Annotation,
     Annotator,
+    AnnotatorPause,
     Batch,
     DatasetItem,
     DatasetVersion,
@@ -269,3 +270,31 @@ class DatasetDiffOutput(serializers.Serializer):
     removed = serializers.ListField(child=serializers.CharField())
     relabeled = serializers.ListField(child=serializers.DictField())
     unchanged = serializers.IntegerField()
+
+
+class AnnotatorPauseSerializer(serializers.ModelSerializer):
+    username = serializers.CharField(source="annotator.user.username", read_only=True)
+    project = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+
+    class Meta:
+        model = AnnotatorPause
+        fields = [
+            "id",
+            "annotator",
+            "username",
+            "project",
+            "rule",
+            "reason",
+            "figures",
+            "paused_at",
+            "paused_by",
+            "labels_since",
+            "labels_sent_to_qa",
+            "reinstated_at",
+            "reinstatement_comment",
+        ]
+        read_only_fields = fields
+
+
+class ReinstatementInput(serializers.Serializer):
+    comment = serializers.CharField(help_text="Why the annotator may label again; the vendor manager reads it.")

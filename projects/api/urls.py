@@ -21,6 +21,7 @@ router.register("batches", views.BatchViewSet, basename="batch")
 router.register("tasks", views.TaskViewSet, basename="task")
 router.register("annotations", views.AnnotationViewSet, basename="annotation")
 router.register("reviews", views.ReviewViewSet, basename="review")
+router.register("pauses", views.AnnotatorPauseViewSet, basename="pause")
 router.register("dataset-versions", views.DatasetVersionViewSet, basename="dataset-version")
 router.register("dataset-items", views.DatasetItemViewSet, basename="dataset-item")
 

@@ -35,6 +35,7 @@ from projects.jobs import push_batch_task, run_now_or_queue, sync_labelstudio_ta
 from projects.models import (
     Annotation,
     Annotator,
+    AnnotatorPause,
     Batch,
     DatasetItem,
     DatasetVersion,
@@ -46,10 +47,12 @@ from projects.models import (
 from projects.quality.review.taxonomy import ensure_default_error_categories
 from projects.quality.scorecards import scorecards
 from projects.reporting.list_counts import batches_with_counts
+from projects.workforce.pauses import reinstate_annotator
 
 CAN_IMPORT = needs("projects.add_task", "Importing tasks needs the project manager role.")
 CAN_PUSH = needs("projects.change_batch", "Pushing needs the project manager role.")
 CAN_SYNC = needs("projects.change_labelstudioproject", "Triggering a sync needs the project manager role.")
+CAN_REINSTATE = needs("projects.change_annotatorpause", "Reinstating an annotator needs the project manager role.")
 CAN_BUILD_DATASET = needs("projects.add_datasetversion", "Building a dataset needs the project manager role.")
 
 
@@ -181,6 +184,25 @@ class ReviewViewSet(ScopedViewSet, mixins.ListModelMixin, mixins.RetrieveModelMi
     serializer_class = serializers.ReviewSerializer
     filterset_class = ReviewFilter
     ordering_fields = ["id", "created_at"]
+
+
+class AnnotatorPauseViewSet(ScopedViewSet, mixins.ListModelMixin, mixins.RetrieveModelMixin):
+    """Annotators paused on a project, why, and their reinstatement; vendor managers read their vendor's."""
+
+    base_queryset = AnnotatorPause.objects.select_related("annotator__user", "project").order_by("-paused_at", "pk")
+    serializer_class = serializers.AnnotatorPauseSerializer
+    ordering_fields = ["id", "paused_at", "reinstated_at"]
+
+    @extend_schema(request=serializers.ReinstatementInput, responses={200: serializers.AnnotatorPauseSerializer})
+    @action(detail=True, methods=["post"], permission_classes=[IsAuthenticated, HasRole, CAN_REINSTATE])
+    def reinstate(self, request: Request, pk: str) -> Response:
+        """Give the annotator their Label Studio access back, with a comment."""
+        form = serializers.ReinstatementInput(data=request.data)
+        form.is_valid(raise_exception=True)
+        pause = reinstate_annotator(
+            pause=self.get_object(), comment=form.validated_data["comment"], actor=Actor.person(request.user, via="api")
+        )
+        return Response(serializers.AnnotatorPauseSerializer(pause).data)
 
 
 @extend_schema(request=serializers.SyncInput, responses={202: None})

@@ -191,6 +191,9 @@ MATRIX: list[Endpoint] = [
     Endpoint("api:annotation-detail", api_read(*READS_WORK), kind="annotation", whose=WITH_PEER, shows="own-label"),
     Endpoint("api:review-list", api_read(*READS_WORK), shows="own-review-comment"),
     Endpoint("api:review-detail", api_read(*READS_WORK), kind="review", whose=WITH_PEER, shows="own-review-comment"),
+    Endpoint("api:pause-list", api_read(*READS_VENDORS), shows="own-pause-reason"),
+    Endpoint("api:pause-detail", api_read(*READS_VENDORS), kind="pause", whose=WITH_PEER, shows="own-pause-reason"),
+    Endpoint("api:pause-reinstate", project_manager_only(200), method="post", kind="pause", data={"comment": "Back."}),
     # Gold datasets are internal: no vendor rule, so vendor roles get 403 and would see no rows anyway.
     Endpoint("api:dataset-version-list", api_read(*INTERNAL_ROLES)),
     Endpoint("api:dataset-version-detail", api_read(*INTERNAL_ROLES), kind="dataset_version", whose=OWN),

@@ -11,10 +11,12 @@ from dataclasses import dataclass, field
 
 from django.contrib.auth.models import Group
 from django.test.utils import override_settings
+from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
 from projects.access.roles import ANNOTATOR, PROJECT_MANAGER, QA_REVIEWER, VENDOR_MANAGER
 from projects.models import (
+    AnnotatorPause,
     DatasetItem,
     DatasetVersion,
     ErrorCategory,
@@ -208,6 +210,17 @@ def build_world() -> World:
             provenance={"annotators": [annotator.pk], "reviewers": [], "adjudicators": [], "controls": {}},
         )
 
+        # Pauses: the vendor manager reads their own annotators', never the rival's.
+        pauses = {
+            whose: AnnotatorPause.objects.create(
+                annotator=who, project=shared_project, rule="gold gate", reason=f"{label}-pause-reason",
+                paused_at=timezone.now(), paused_by="annotate (gold gate)",
+            )
+            for whose, who, label in (
+                ("own", annotator, "own"), ("peer", peer, PEER), ("foreign", rival_annotator, FOREIGN)
+            )
+        }  # fmt: skip
+
         rival_manager = UserFactory(username=f"{FOREIGN}-manager")
         VendorManager.objects.create(user=rival_manager, vendor=rival)
         rival_manager.groups.add(Group.objects.get(name=VENDOR_MANAGER))
@@ -252,5 +265,6 @@ def build_world() -> World:
         ("dataset_version", "own"): dataset_version.pk,
         ("dataset_item", "own"): dataset_item.pk,
         ("connection", "foreign"): rival_connection.pk,
+        **{("pause", whose): pause.pk for whose, pause in pauses.items()},
     }
     return world

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from auditlog.models import LogEntry
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.auth.models import Group
 from django.urls import reverse
@@ -94,3 +95,21 @@ def test_without_the_label_studio_admin_password_the_pm_is_told_where_to_restore
 
     assert "Reinstated 1 annotator(s)." in done
     assert "no LABEL_STUDIO_ADMIN_PASSWORD: clear &#x27;deleted at&#x27; at http://ls.vendor.example/admin/" in done
+
+
+def test_the_pm_reinstates_through_the_api_and_the_vendor_manager_reads_it(client, paused):
+    world, pause = paused
+    client.force_login(world.pm)
+    url = reverse("api:pause-reinstate", args=[pause.pk])
+
+    assert client.post(url, {"comment": ""}, content_type="application/json").status_code == 400
+    answer = client.post(url, {"comment": "Retrained."}, content_type="application/json")
+
+    assert answer.status_code == 200
+    assert answer.json()["reinstatement_comment"] == "Retrained."
+    entry = LogEntry.objects.get_for_object(pause).latest("timestamp")
+    assert (entry.actor, entry.additional_data["via"]) == (world.pm, "api")
+    client.force_login(world.vendor_manager)
+    [listed] = client.get(reverse("api:pause-list")).json()["results"]
+    assert (listed["username"], listed["reinstatement_comment"]) == ("careless", "Retrained.")
+    assert client.post(url, {"comment": "Again."}, content_type="application/json").status_code == 403
