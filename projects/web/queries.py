@@ -15,6 +15,7 @@ from projects.models import (
     AnnotatorPause,
     Batch,
     BatchDecision,
+    GoldGatePolicy,
     LabelStudioProject,
     Review,
     SlaStatus,
@@ -38,6 +39,12 @@ def portal_pauses(user) -> QuerySet[AnnotatorPause]:
     """The vendor's annotators paused on a project, open pauses first, then the latest reinstated."""
     pauses = AnnotatorPause.objects.select_related("annotator__user", "project", "reinstated_by")
     return visible(user, pauses).order_by("-reinstated_at", "-paused_at")[:50]
+
+
+def reinstatable_pauses(user, pauses) -> set[int]:
+    """The open pauses among `pauses` this vendor manager may reinstate: their projects' gates allow it."""
+    allowed = set(GoldGatePolicy.objects.filter(vendor_manager_may_reinstate=True).values_list("project_id", flat=True))
+    return {pause.pk for pause in pauses if pause.is_open and pause.project_id in allowed}
 
 
 def vendor_time_zone(viewer: Viewer) -> zoneinfo.ZoneInfo | None:

@@ -9,6 +9,7 @@ urlpatterns = [
     path("", views.home, name="portal-home"),
     path("batches/<int:batch_id>/", views.batch_detail, name="portal-batch"),
     path("annotators/<int:annotator_id>/", views.annotator_scorecard, name="portal-annotator"),
+    path("pauses/<int:pause_id>/reinstate/", views.reinstate, name="portal-reinstate"),
     path("review/", review.home, name="review-home"),
     path("review/batches/<int:batch_id>/", review.queue, name="review-queue"),
     path("review/batches/<int:batch_id>/adjudicate/", review.adjudication, name="review-adjudicate"),

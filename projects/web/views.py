@@ -5,13 +5,18 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import wraps
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.views.decorators.http import require_POST
 
 from projects.access.roles import ANNOTATOR, QA_REVIEWER, VENDOR_MANAGER
-from projects.access.scoping import viewer_for
+from projects.access.scoping import viewer_for, visible
+from projects.audit import Actor
+from projects.errors import Refusal
+from projects.models import AnnotatorPause
 from projects.quality.scorecards import scorecards
 from projects.web.queries import (
     batch_rejection,
@@ -19,9 +24,11 @@ from projects.web.queries import (
     portal_annotators,
     portal_batches,
     portal_pauses,
+    reinstatable_pauses,
     rejected_work,
     vendor_time_zone,
 )
+from projects.workforce.pauses import reinstate_annotator
 
 
 def portal_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -60,7 +67,8 @@ def home(request: HttpRequest) -> HttpResponse:
     }
     if viewer.role == VENDOR_MANAGER:
         context["cards"] = scorecards(portal_annotators(request.user))
-        context["pauses"] = portal_pauses(request.user)
+        context["pauses"] = list(portal_pauses(request.user))
+        context["reinstatable"] = reinstatable_pauses(request.user, context["pauses"])
     else:
         own = portal_annotators(request.user)
         context["card"] = scorecards(own)[0] if own.exists() else None
@@ -99,3 +107,19 @@ def annotator_scorecard(request: HttpRequest, annotator_id: int) -> HttpResponse
             "viewer": viewer_for(request.user),
         },
     )
+
+
+@portal_page
+@require_POST
+def reinstate(request: HttpRequest, pause_id: int) -> HttpResponse:
+    """A vendor manager reinstates their annotator with a comment, where the project's gold gate allows it."""
+    pause = get_object_or_404(visible(request.user, AnnotatorPause.objects.all()), pk=pause_id)
+    try:
+        reinstate_annotator(
+            pause=pause, comment=request.POST.get("comment", ""), actor=Actor.person(request.user, via="pages")
+        )
+    except Refusal as refusal:
+        messages.error(request, str(refusal))
+    else:
+        messages.success(request, f"{pause.annotator.user.get_username()} may label {pause.project} again.")
+    return redirect("portal-home")

@@ -112,6 +112,11 @@ def portal_page(role: str, whose: str | None) -> set[int]:
     return {404}
 
 
+def portal_page_post(role: str, whose: str | None) -> set[int]:
+    """A portal form: like a portal page, answered with a redirect back to the portal."""
+    return {302 if status == 200 else status for status in portal_page(role, whose)}
+
+
 def portal_home(role: str, whose: str | None) -> set[int]:
     # Internal roles work in the admin; the portal sends them there.
     return {302} if role in (ANONYMOUS, *INTERNAL_ROLES) else {403} if role == NO_ROLE else {200}
@@ -216,6 +221,18 @@ MATRIX: list[Endpoint] = [
         whose=WITH_PEER,
         api=False,
         shows="Own Annotator",
+    ),
+    # The world's project lets no vendor manager reinstate: theirs is refused (redirect), a rival's is a 404.
+    Endpoint(
+        "portal-reinstate",
+        portal_page_post,
+        method="post",
+        kind="pause",
+        kwarg="pause_id",
+        whose=WITH_PEER,
+        data={"comment": "Back."},
+        body="form",
+        api=False,
     ),
     Endpoint("review-home", review_page(200), api=False),
     Endpoint("review-queue", review_page(200), kind="batch", kwarg="batch_id", api=False),

@@ -11,7 +11,14 @@ from django.utils.html import escape
 
 from projects.access.roles import VENDOR_MANAGER
 from projects.labeling.services import current_config_version
-from projects.models import AnnotatorAccount, AnnotatorPause, LabelStudioConnection, LabelStudioProject, VendorManager
+from projects.models import (
+    AnnotatorAccount,
+    AnnotatorPause,
+    GoldGatePolicy,
+    LabelStudioConnection,
+    LabelStudioProject,
+    VendorManager,
+)
 from projects.workforce.gate_checks import evaluate_gold_gate
 from tests.actors import SYSTEM
 from tests.factories import UserFactory, VendorFactory
@@ -113,3 +120,20 @@ def test_the_pm_reinstates_through_the_api_and_the_vendor_manager_reads_it(clien
     [listed] = client.get(reverse("api:pause-list")).json()["results"]
     assert (listed["username"], listed["reinstatement_comment"]) == ("careless", "Retrained.")
     assert client.post(url, {"comment": "Again."}, content_type="application/json").status_code == 403
+
+
+def test_a_vendor_manager_reinstates_from_the_portal_only_where_the_project_allows(client, paused):
+    world, pause = paused
+    client.force_login(world.vendor_manager)
+    url = reverse("portal-reinstate", args=[pause.pk])
+    assert url not in client.get(reverse("portal-home")).content.decode()  # no form: the project does not allow it
+    refused = client.post(url, {"comment": "Coached."}, follow=True).content.decode()
+    assert "Only a project manager" in refused
+    GoldGatePolicy.objects.filter(project=world.project).update(vendor_manager_may_reinstate=True)
+    assert url in client.get(reverse("portal-home")).content.decode()
+
+    done = client.post(url, {"comment": "Coached on refunds."}, follow=True).content.decode()
+
+    assert "careless may label" in done and "Coached on refunds." in done
+    pause.refresh_from_db()
+    assert (pause.reinstated_by, pause.reinstatement_comment) == (world.vendor_manager, "Coached on refunds.")
