@@ -94,6 +94,14 @@ class OverlapChange(models.Model):
     class Meta:
         ordering = ["-changed_at", "-id"]
         indexes = [models.Index(fields=["label_studio_project", "task", "-id"])]
+        # The policy only ever raises, one step at a time: each step is taken once, even by two workers at once.
+        constraints = [
+            models.UniqueConstraint(
+                fields=["label_studio_project", "task", "to_overlap"],
+                condition=models.Q(reason="below_target"),
+                name="overlap_raised_once_per_step",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"task {self.task_id}: overlap {self.from_overlap} → {self.to_overlap} ({self.get_reason_display()})"

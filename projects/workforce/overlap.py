@@ -9,6 +9,7 @@ import logging
 from dataclasses import dataclass, field
 
 import numpy as np
+from django.db import transaction
 from django.db.models import Count
 
 from projects.audit import Actor, records_actor
@@ -138,15 +139,19 @@ def _raise_below_target(
         if decision.action is Action.STOP:
             run.stopped += 1
             continue
-        set_task_overlap(
-            client, label_studio_ids[task], overlap=decision.to_overlap, annotators=state.annotators
-        )  # fmt: skip
-        OverlapChange.objects.create(
-            task_id=task, label_studio_project=label_studio_project, from_overlap=overlap,
-            to_overlap=decision.to_overlap, reason=OverlapChange.Reason.BELOW_TARGET, statistic=policy.statistic,
-            figure=state.figure, target=policy.target, annotators=state.annotators, actor=str(actor),
-        )  # fmt: skip
-        run.raised += 1
+        # Recorded and sent together: a failed PATCH leaves no record, a second worker finds the step taken.
+        with transaction.atomic():
+            _, created = OverlapChange.objects.get_or_create(
+                label_studio_project=label_studio_project, task_id=task, to_overlap=decision.to_overlap,
+                reason=OverlapChange.Reason.BELOW_TARGET,
+                defaults=dict(from_overlap=overlap, statistic=policy.statistic, figure=state.figure,
+                              target=policy.target, annotators=state.annotators, actor=str(actor)),
+            )  # fmt: skip
+            if created:
+                set_task_overlap(
+                    client, label_studio_ids[task], overlap=decision.to_overlap, annotators=state.annotators
+                )
+                run.raised += 1
 
 
 def _restore_after_drift(
