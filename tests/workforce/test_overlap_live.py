@@ -14,7 +14,9 @@ from projects.models import AnnotatorAccount, ItemConsensus, LabelStudioProject,
 from projects.quality.consensus.build import aggregate_batch
 from projects.workforce.overlap import apply_overlap_policy
 from tests.actors import SYSTEM
+from tests.factories import AnnotatorFactory
 from tests.labelstudio.helpers import choice, make_batch
+from tests.labelstudio.test_task_overlap_live import PASSWORD, Annotator
 
 pytestmark = pytest.mark.labelstudio
 
@@ -23,6 +25,7 @@ pytestmark = pytest.mark.labelstudio
 def policy_batch(vendor_connection):
     """Two tasks pushed under a policy (start 2, target 0.8, max 3): on the first its two annotators disagree,
     on the second they agree; both labeled through Label Studio and pulled."""
+    AnnotatorFactory(vendor=vendor_connection.vendor)  # a fourth, who labels nothing
     batch = make_batch(vendor_connection, tasks=2, overlap=1, predictions=False)
     project = batch.project
     project.gold_rate = 0
@@ -85,3 +88,22 @@ def test_a_project_overlap_changed_in_label_studio_is_put_back_with_each_tasks_o
     reapplied = OverlapChange.objects.get(reason=OverlapChange.Reason.DRIFT)
     assert (reapplied.task, reapplied.from_overlap, reapplied.to_overlap) == (disputed.task, 2, 3)
     assert reapplied.actor == "annotate (overlap policy) via job after pull"
+
+
+def test_the_raised_task_is_served_to_one_more_annotator_and_then_to_no_one(policy_batch, label_studio_server):
+    label_studio_project, _, (disputed, _) = policy_batch
+    project_id = label_studio_project.label_studio_id
+    apply_overlap_policy(project=label_studio_project.batch.project, actor=SYSTEM)
+    third, fourth = AnnotatorAccount.objects.filter(connection=label_studio_project.connection).order_by("pk")[2:]
+    for account in (third, fourth):
+        label_studio_server.set_password(account.email, PASSWORD)
+    third, fourth = (Annotator(label_studio_server.url, account.email) for account in (third, fourth))
+
+    assert third.next_task(project_id) == disputed.label_studio_task_id
+    third.submit(disputed.label_studio_task_id)  # "refund": two of three now
+    assert fourth.next_task(project_id) is None
+
+    pull_annotations(label_studio_project=label_studio_project, actor=SYSTEM)
+    run = apply_overlap_policy(project=label_studio_project.batch.project, actor=SYSTEM)
+    assert (run.raised, run.stopped) == (0, 2)  # still below the target, but at the maximum of 3
+    assert OverlapChange.objects.count() == 1
