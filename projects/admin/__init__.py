@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib import admin
 
 from projects.admin import (
+    audit_log,
     connections,
     datasets,
     evaluation,
@@ -22,6 +23,7 @@ admin.site.site_title = "annotate"
 admin.site.index_title = "Projects, vendors and Label Studio"
 
 __all__ = [
+    "audit_log",
     "connections",
     "datasets",
     "evaluation",
