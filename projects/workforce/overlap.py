@@ -185,6 +185,7 @@ def _restore_after_drift(
         run.reapplied += 1
 
 
+@records_actor
 def apply_overlap_policies(*, actor: Actor, project_slug: str | None = None) -> dict[str, OverlapRun]:
     """`apply_overlap_policy` for every project whose policy is on (or the one project named), after a pull."""
     projects = LabelingProject.objects.filter(overlap_policy__enabled=True).order_by("pk")
