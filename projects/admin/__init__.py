@@ -4,7 +4,19 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from projects.admin import audit_log, connections, datasets, evaluation, labeling, quality, sla, sync, tasks, workforce
+from projects.admin import (
+    audit_log,
+    connections,
+    datasets,
+    evaluation,
+    labeling,
+    overlap,
+    quality,
+    sla,
+    sync,
+    tasks,
+    workforce,
+)
 
 admin.site.site_header = "annotate · labeling operations"
 admin.site.site_title = "annotate"
@@ -16,6 +28,7 @@ __all__ = [
     "datasets",
     "evaluation",
     "labeling",
+    "overlap",
     "quality",
     "sla",
     "sync",
