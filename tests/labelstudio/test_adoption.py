@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import pytest
+from auditlog.models import LogEntry
+from django.contrib.messages import get_messages
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.urls import reverse
+from django.utils import timezone
 
 from projects.labeling.authors import label_studio_email
 from projects.labelstudio.adoption import AdoptionRefused, adopt_project
 from projects.labelstudio.client import LabelStudioClient
 from projects.labelstudio.pull import pull_annotations
+from projects.labelstudio.upsert import parse_time
 from projects.models import (
     Annotation,
     AnnotatorAccount,
@@ -23,6 +28,7 @@ from projects.models import (
     SyncRun,
     Task,
 )
+from projects.sla.figures import measure_batch
 from tests.actors import SYSTEM
 from tests.factories import TRIAGE_CONFIG, AnnotatorFactory
 from tests.labelstudio.helpers import SCENARIOS, assert_mirrors_label_studio_export, choice
@@ -102,6 +108,9 @@ def test_adopted_project_mirrors_label_studio_then_pulls_like_a_pushed_one(vendo
     assert (tally.stale, tally.tasks, tally.annotated_tasks) == (False, 6, 5)
     assert sum(LabelTally.objects.filter(batch=batch).values_list("labels", flat=True)) == 9
     assert FlagSnapshot.objects.filter(project=batch.project).exists()
+    figures = measure_batch(batch=batch, now=timezone.now())
+    assert (figures.labels_needed, figures.labels_counted) == (12, 9)
+    assert figures.pushed_at == parse_time(client.get_project(made["id"])["created_at"])  # when the vendor got it
 
     before = _counts()
     again = adopt_project(
@@ -158,3 +167,39 @@ def test_a_config_annotate_cannot_parse_is_refused_with_the_reason(vendor_connec
     assert f"Label Studio project {project['id']} was not adopted" in str(refused.value)
     assert "has a label config annotate cannot use: The label config has no control tag" in str(refused.value)
     assert _counts() == before
+
+
+def test_a_pm_adopts_a_project_from_the_connection_admin(admin_client, admin_user, vendor_connection):
+    client = LabelStudioClient.for_connection(vendor_connection)
+    user_ids = _label_studio_users(client, vendor_connection.vendor.annotators.all())
+    made = _project_labeled_in_label_studio(client, user_ids, tasks=3)
+    changelist = reverse("admin:projects_labelstudioconnection_changelist")
+    chosen = {"action": "adopt_a_project", "_selected_action": [vendor_connection.pk]}
+
+    page = admin_client.post(changelist, chosen)
+    assert b"Label Studio project id" in page.content
+    done = admin_client.post(
+        changelist,
+        {
+            **chosen,
+            "apply": "1",
+            "label_studio_project_id": made["id"],
+            "project_slug": "from-admin",
+            "batch_name": "W40",
+        },
+        follow=True,
+    )
+
+    [said] = [str(message) for message in get_messages(done.wsgi_request)]
+    assert said.startswith("Adopted as from-admin / W40: 3 tasks new, 0 already there; 4 annotations new"), said
+    project = LabelingProject.objects.get(slug="from-admin")
+    assert LogEntry.objects.get_for_object(project).get().actor == admin_user
+    assert Annotation.objects.filter(task__project=project).count() == 4
+
+    again = admin_client.post(
+        changelist,
+        {**chosen, "apply": "1", "label_studio_project_id": made["id"], "project_slug": "other", "batch_name": "W40"},
+        follow=True,
+    )
+    [refusal] = [str(message) for message in get_messages(again.wsgi_request)]
+    assert refusal.startswith("Not adopted: ") and "is already in annotate, as from-admin / W40" in refusal
