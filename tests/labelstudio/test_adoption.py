@@ -30,7 +30,7 @@ from projects.models import (
 )
 from projects.sla.figures import measure_batch
 from tests.actors import SYSTEM
-from tests.factories import TRIAGE_CONFIG, AnnotatorFactory
+from tests.factories import TRIAGE_CONFIG, AnnotatorFactory, LabelingProjectFactory, TaskFactory
 from tests.labelstudio.helpers import SCENARIOS, assert_mirrors_label_studio_export, choice
 
 pytestmark = pytest.mark.labelstudio
@@ -203,3 +203,28 @@ def test_a_pm_adopts_a_project_from_the_connection_admin(admin_client, admin_use
     )
     [refusal] = [str(message) for message in get_messages(again.wsgi_request)]
     assert refusal.startswith("Not adopted: ") and "is already in annotate, as from-admin / W40" in refusal
+
+
+def test_adopting_into_a_project_matches_the_tasks_it_already_holds_by_external_id(vendor_connection):
+    client = LabelStudioClient.for_connection(vendor_connection)
+    user_ids = _label_studio_users(client, vendor_connection.vendor.annotators.all())
+    made = _project_labeled_in_label_studio(client, user_ids, tasks=4)
+    project = LabelingProjectFactory(slug="imported-first", label_config=TRIAGE_CONFIG)
+    imported = TaskFactory(project=project, external_id="ls-0", data={"message": "Parcel 0 never came", "reply": "亲"})
+
+    result = adopt_project(
+        connection=vendor_connection, label_studio_project_id=made["id"], project_slug="imported-first",
+        batch_name="from LS", actor=SYSTEM,
+    )  # fmt: skip
+
+    assert (result.project_created, result.tasks_created, result.tasks_matched) == (False, 3, 1)
+    imported.refresh_from_db()
+    assert imported.batch == result.label_studio_project.batch
+    assert imported.annotations.count() == 2 and imported.status == Task.Status.ANNOTATED
+    assert assert_mirrors_label_studio_export(result.label_studio_project) == 6
+
+    other = LabelingProjectFactory(slug="other-config", label_config=TRIAGE_CONFIG.replace("maxRating", "maxRating1"))
+    with pytest.raises(AdoptionRefused, match="Project other-config has another label config"):
+        adopt_project(
+            connection=vendor_connection, label_studio_project_id=made["id"], project_slug=other.slug, actor=SYSTEM
+        )
