@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator
+from itertools import chain
 from typing import IO
 
 from django.utils import timezone
@@ -16,7 +17,6 @@ from django.utils.dateparse import parse_datetime
 
 from projects.database.copy import insert_instances, insert_rows
 from projects.ingest.validation import TaskRow
-from projects.labeling.services import current_config_version
 from projects.labeling.staleness import mark_batches_stale
 from projects.models import Annotation, Batch, LabelingProject, Task, TaskImport
 
@@ -67,19 +67,18 @@ def write_spooled_tasks(
 def _write_past_work(spool: IO[str], project: LabelingProject, chunk_size: int) -> int:
     """The spooled rows' past annotations, on the tasks just written; a chunk of tasks at a time (the spool again)."""
     spool.seek(0)
-    config_version_id = None
     written = 0
     pending: dict[str, list[dict]] = {}
-    for record in [*_spooled(spool), None]:
+    for record in chain(_spooled(spool), [None]):  # None: the end, which writes what is pending
         if record is not None and len(record) > 6 and record[6]:
             pending[record[0]] = record[6]
         if pending and (record is None or len(pending) >= chunk_size):
-            config_version_id = config_version_id or current_config_version(project).pk
             task_ids = dict(
                 Task.objects.filter(project=project, external_id__in=list(pending)).values_list("external_id", "pk")
             )
             annotations = [
-                Annotation(task_id=task_ids[external_id], config_version_id=config_version_id, **_stored(annotation))
+                # No config version: annotate cannot tell which config the work was made under.
+                Annotation(task_id=task_ids[external_id], **_stored(annotation))
                 for external_id, items in pending.items()
                 for annotation in items
             ]

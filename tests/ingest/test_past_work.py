@@ -80,7 +80,7 @@ def test_past_work_comes_with_its_own_times_lead_times_and_annotators(triage_pro
     assert rows[("501", bob)].lead_time == 31.25
     assert rows[("502", carol)].updated_at == dt.datetime(2026, 10, 8, 8, 0, tzinfo=dt.UTC)
     assert rows[("503", alice)].was_cancelled
-    assert all(annotation.connection is None and annotation.config_version for annotation in rows.values())
+    assert all(annotation.connection is None and annotation.config_version is None for annotation in rows.values())
     statuses = dict(Task.objects.values_list("external_id", "status"))
     assert statuses == {"501": "annotated", "502": "annotated", "503": "skipped", "504": "new"}
     assert Task.objects.get(external_id="502").gold_answer == _choice("damaged")
