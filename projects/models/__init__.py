@@ -34,7 +34,7 @@ from projects.models.quality import (
 )
 from projects.models.sla import SlaEvent, SlaPolicy, SlaState, SlaStatus, VendorRate
 from projects.models.tallies import BatchTally, FlagSnapshot, LabelTally
-from projects.models.workforce import Annotator, Vendor, VendorManager
+from projects.models.workforce import Annotator, LanguagePreference, Vendor, VendorManager
 
 __all__ = [
     "Adjudication",
@@ -59,6 +59,7 @@ __all__ = [
     "LabelStudioProject",
     "LabelTally",
     "LabelingProject",
+    "LanguagePreference",
     "ProjectConfigVersion",
     "PushedTask",
     "QASample",

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from projects.models.labeling import RATE_VALIDATORS, Annotation, Batch, LabelingProject, Task
 from projects.models.workforce import Vendor
@@ -78,14 +79,14 @@ class Review(models.Model):
     """A QA reviewer's verdict on one annotation."""
 
     class Verdict(models.TextChoices):
-        ACCEPT = "accept", "Accept"
-        REJECT = "reject", "Reject"
-        CORRECT = "correct", "Correct the label"
+        ACCEPT = "accept", _("Accept")
+        REJECT = "reject", _("Reject")
+        CORRECT = "correct", _("Correct the label")
 
     class Severity(models.TextChoices):
-        MINOR = "minor", "Minor"
-        MAJOR = "major", "Major"
-        CRITICAL = "critical", "Critical"
+        MINOR = "minor", _("Minor")
+        MAJOR = "major", _("Major")
+        CRITICAL = "critical", _("Critical")
 
     annotation = models.ForeignKey(Annotation, on_delete=models.CASCADE, related_name="reviews")
     sample_item = models.ForeignKey(

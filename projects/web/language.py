@@ -1,0 +1,46 @@
+"""The language switcher and sign-in: a choice is kept in Django's language cookie and on the person's account.
+
+The cookie serves every page, signed in or not (the login page has the switcher too); the account keeps it
+for a sign-in from another browser and for the e-mails annotate sends the person.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.auth import views as auth_views
+from django.http import HttpRequest, HttpResponse
+from django.utils import translation
+from django.views.decorators.http import require_POST
+from django.views.i18n import set_language
+
+from projects.languages import remember_language, remembered_language
+
+
+@require_POST
+def choose_language(request: HttpRequest) -> HttpResponse:
+    """Django's set_language (cookie, then back to ?next), and the choice remembered for a signed-in person."""
+    response = set_language(request)
+    language = request.POST.get("language", "")
+    if request.user.is_authenticated and translation.check_for_language(language):
+        remember_language(request.user, translation.get_supported_language_variant(language))
+    return response
+
+
+class SignIn(auth_views.LoginView):
+    """The login page; once signed in, the person's remembered language becomes this browser's."""
+
+    redirect_authenticated_user = True
+
+    def form_valid(self, form) -> HttpResponse:
+        response = super().form_valid(form)
+        language = remembered_language(self.request.user)
+        if language is not None:
+            response.set_cookie(
+                settings.LANGUAGE_COOKIE_NAME,
+                language,
+                max_age=settings.LANGUAGE_COOKIE_AGE,
+                samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+                secure=settings.LANGUAGE_COOKIE_SECURE,
+                httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+            )
+        return response
