@@ -27,17 +27,22 @@ def choose_language(request: HttpRequest) -> HttpResponse:
 
 
 class SignIn(auth_views.LoginView):
-    """The login page; once signed in, the person's remembered language becomes this browser's."""
+    """The login page. A language chosen on it before signing in is kept on the account; otherwise the account's
+    remembered language becomes this browser's."""
 
     redirect_authenticated_user = True
 
     def form_valid(self, form) -> HttpResponse:
         response = super().form_valid(form)
-        language = remembered_language(self.request.user)
-        if language is not None:
+        user = self.request.user
+        remembered = remembered_language(user)
+        chosen = self.request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")
+        if remembered is None and translation.check_for_language(chosen):
+            remember_language(user, translation.get_supported_language_variant(chosen))
+        elif remembered is not None and remembered != chosen:
             response.set_cookie(
                 settings.LANGUAGE_COOKIE_NAME,
-                language,
+                remembered,
                 max_age=settings.LANGUAGE_COOKIE_AGE,
                 samesite=settings.LANGUAGE_COOKIE_SAMESITE,
                 secure=settings.LANGUAGE_COOKIE_SECURE,
