@@ -176,10 +176,10 @@ class ItemConsensus(models.Model):
     """The aggregated label of one control of one task, with how it was reached and how sure it is."""
 
     class Method(models.TextChoices):
-        MAJORITY = "majority", "Majority vote"
-        DAWID_SKENE = "dawid_skene", "Dawid-Skene"
-        GOLD = "gold", "Gold answer"
-        ADJUDICATION = "adjudication", "Adjudication"
+        MAJORITY = "majority", _("Majority vote")
+        DAWID_SKENE = "dawid_skene", _("Dawid-Skene")
+        GOLD = "gold", _("Gold answer")
+        ADJUDICATION = "adjudication", _("Adjudication")
 
     # No index of its own: the unique (task, control_name) constraint's index serves lookups by task, and a quality
     # run writes hundreds of thousands of these rows, each index on them paid for on every write.

@@ -18,6 +18,7 @@ from projects.models import LanguagePreference, SlaStatus
 from tests.browser.conftest import TIMEOUT_MS
 from tests.browser.test_portal_batch_state import DECISION_COMMENT, PASSWORD, make_rejected_batch
 from tests.factories import UserFactory
+from tests.web.review_world import CONVERSATIONS, DEMO_CONFIG, build_review_world
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -190,3 +191,89 @@ def test_an_account_without_a_role_and_a_locked_out_sign_in_read_chinese(live_se
         sign_in(page, live_server.url, "locked.out", password="wrong-password")
     expect(page.locator("h1")).to_have_text("登录失败次数过多")
     assert_in_chinese(page, ["locked.out"], "the locked-out page")
+
+
+def review_data(world) -> list[str]:
+    """What the review pages show of the batch's data: the conversations, the label config's own (bilingual)
+    titles, the people, the categories, the model and the ids."""
+    config_titles = re.findall(r'value="([^"$]+)"', DEMO_CONFIG)
+    turns = [turn[key] for _, _, dialogue in CONVERSATIONS for turn in dialogue for key in ("author", "text")]
+    categories = [text for category in world.categories for text in (category.name, category.description)]
+    batch = world.batch
+    return [
+        *config_titles,
+        *turns,
+        *categories,
+        batch.name,
+        batch.project.name,
+        batch.vendor.name,
+        *(external_id for external_id, _, _ in CONVERSATIONS),
+        "zh-gold-1",
+        "mei.chen",
+        "tom.baker",
+        "qa.li",
+        "triage-v3",
+        "scenario",
+        "resolved",
+        "hallucination",
+        "dialogue",
+        # Keys as printed on the keyboard, and the name of the consensus model.
+        "Esc",
+        "Enter",
+        "Dawid-Skene",
+    ]
+
+
+def test_a_qa_reviewer_reads_the_queue_the_verdict_panels_and_adjudication_in_chinese(live_server, page, screenshot):
+    world = build_review_world()
+    data = review_data(world)
+    base = live_server.url
+    queue = f"{base}/review/batches/{world.batch.pk}/"
+
+    page.goto(f"{base}/accounts/login/?next=/review/")
+    page.get_by_role("button", name="简体中文").click()
+    sign_in(page, base, world.reviewer.username)
+    page.wait_for_url(f"{base}/review/")
+    expect(page.locator("h1")).to_contain_text("质检")
+    assert_in_chinese(page, data, "the review home")
+
+    page.get_by_role("link", name="打开队列").click()
+    page.wait_for_url(queue)
+    expect(page.locator(".queue-progress")).to_contain_text("已质检 0 / 8")
+    expect(page.locator(".reasons")).to_contain_text("属于该标注员在本项目的前几条任务")
+    page.keyboard.press("o")
+    assert_in_chinese(page, data, "the review queue")
+    screenshot(top_of_page(page), "1-review-queue")
+
+    page.keyboard.press("?")
+    expect(page.locator("#shortcuts")).to_contain_text("通过该标注")
+    assert_in_chinese(page, data, "the queue's shortcuts")
+    page.keyboard.press("Escape")
+    page.keyboard.press("r")
+    expect(page.locator("#reject-panel")).to_be_visible()
+    assert_in_chinese(page, data, "the reject panel")
+    page.keyboard.press("Escape")
+    page.keyboard.press("c")
+    expect(page.locator("#correct-panel")).to_be_visible()
+    assert_in_chinese(page, data, "the correct panel")
+    page.keyboard.press("Escape")
+
+    page.keyboard.press("a")
+    expect(page.locator(".messages")).to_contain_text("通过：任务")
+    expect(page.locator(".queue-progress")).to_contain_text("已质检 1 / 8")
+    assert_in_chinese(page, data, "the queue after a verdict")
+
+    page.goto(f"{queue}adjudicate/")
+    expect(page.locator("h1")).to_contain_text("仲裁")
+    assert_in_chinese(page, data, "adjudication")
+    screenshot(top_of_page(page), "2-adjudication")
+    page.locator("#adjudicate-form button[type=submit]").click()
+    # Nothing picked: the browser's own "fill in this field" stops the form, or the page says to pick first.
+    page.keyboard.press("Enter")
+    expect(page.locator("#choose-first")).to_be_visible()
+    assert_in_chinese(page, data, "adjudication without a pick")
+
+
+def top_of_page(page: Page) -> Page:
+    page.evaluate("window.scrollTo(0, 0)")
+    return page
