@@ -8,6 +8,14 @@ from django.utils.translation import get_supported_language_variant
 from projects.models import LanguagePreference
 
 
+def offered_language(code: str) -> str | None:
+    """The language annotate offers (settings.LANGUAGES) for a code such as "zh-Hans" or "en-GB"; None if none."""
+    try:
+        return get_supported_language_variant(code) if code else None
+    except LookupError:
+        return None
+
+
 def remembered_language(user) -> str | None:
     """The language the person chose on the switcher, None if they never chose."""
     chosen = LanguagePreference.objects.filter(user_id=user.pk).values_list("language", flat=True).first()

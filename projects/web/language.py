@@ -9,20 +9,19 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.http import HttpRequest, HttpResponse
-from django.utils import translation
 from django.views.decorators.http import require_POST
 from django.views.i18n import set_language
 
-from projects.languages import remember_language, remembered_language
+from projects.languages import offered_language, remember_language, remembered_language
 
 
 @require_POST
 def choose_language(request: HttpRequest) -> HttpResponse:
     """Django's set_language (cookie, then back to ?next), and the choice remembered for a signed-in person."""
     response = set_language(request)
-    language = request.POST.get("language", "")
-    if request.user.is_authenticated and translation.check_for_language(language):
-        remember_language(request.user, translation.get_supported_language_variant(language))
+    language = offered_language(request.POST.get("language", ""))
+    if request.user.is_authenticated and language is not None:
+        remember_language(request.user, language)
     return response
 
 
@@ -36,9 +35,9 @@ class SignIn(auth_views.LoginView):
         response = super().form_valid(form)
         user = self.request.user
         remembered = remembered_language(user)
-        chosen = self.request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")
-        if remembered is None and translation.check_for_language(chosen):
-            remember_language(user, translation.get_supported_language_variant(chosen))
+        chosen = offered_language(self.request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, ""))
+        if remembered is None and chosen is not None:
+            remember_language(user, chosen)
         elif remembered is not None and remembered != chosen:
             response.set_cookie(
                 settings.LANGUAGE_COOKIE_NAME,
