@@ -86,3 +86,11 @@ def test_due_times_read_in_chinese_in_the_vendors_time_zone(client, vendor_manag
     assert '12月6日 18:00</time> <small class="zone">Asia/Shanghai</small>' in home
     assert '2026年12月6日 18:00</time> <small class="zone">Asia/Shanghai</small>' in detail
     assert "计划中" in home  # the batch's status
+
+
+def test_the_admin_speaks_djangos_own_chinese(client):
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "zh-hans"
+
+    page = client.get(reverse("admin:login")).content.decode()
+
+    assert '<html lang="zh-hans"' in page and "用户名" in page and "密码" in page
