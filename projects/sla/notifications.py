@@ -59,7 +59,10 @@ def readers(batch: Batch) -> list[Reader]:
         Reader(manager.user.email, language_for(manager.user), _own_zone(manager.vendor.time_zone))
         for manager in vendor_managers.order_by("user__email")
     ]
-    return list({reader.email: reader for reader in reversed(found)}.values())[::-1]
+    once: dict[str, Reader] = {}
+    for reader in found:
+        once.setdefault(reader.email, reader)
+    return list(once.values())
 
 
 def _own_zone(name: str) -> zoneinfo.ZoneInfo | None:
@@ -67,15 +70,12 @@ def _own_zone(name: str) -> zoneinfo.ZoneInfo | None:
     return None if name == timezone.get_default_timezone_name() else zoneinfo.ZoneInfo(name)
 
 
-def recipients(batch: Batch) -> list[str]:
-    return [reader.email for reader in readers(batch)]
-
-
 def send_sla_notifications() -> tuple[int, int]:
-    """E-mail every SLA event not yet sent, one message per event; returns (sent, failed).
+    """E-mail every SLA event not yet sent, one message per event and (language, time zone) of its readers;
+    returns (events sent, events failed).
 
     Each event is locked while its message goes out and marked sent with it, so two workers never both send it;
-    a failed send leaves it unsent for the next run.
+    a failed send leaves it unsent for the next run (readers whose message had already gone out then get it again).
     """
     sent = failed = 0
     for event_id in SlaEvent.objects.filter(notified_at__isnull=True).order_by("id").values_list("id", flat=True):
