@@ -204,6 +204,7 @@ def review_data(world) -> list[str]:
         *config_titles,
         *turns,
         *categories,
+        str(batch),
         batch.name,
         batch.project.name,
         batch.vendor.name,
@@ -262,6 +263,11 @@ def test_a_qa_reviewer_reads_the_queue_the_verdict_panels_and_adjudication_in_ch
     expect(page.locator(".messages")).to_contain_text("通过：任务")
     expect(page.locator(".queue-progress")).to_contain_text("已质检 1 / 8")
     assert_in_chinese(page, data, "the queue after a verdict")
+
+    # Deciding while 7 of the 8 are unreviewed: the refusal reads in Chinese too.
+    page.get_by_role("button", name="判定批次").click()
+    expect(page.locator(".message-error")).to_have_text(f"{world.batch} 的 8 条抽样标注中还有 7 条未质检。")
+    assert_in_chinese(page, data, "a refused decision")
 
     page.goto(f"{queue}adjudicate/")
     expect(page.locator("h1")).to_contain_text("仲裁")
