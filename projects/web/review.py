@@ -111,11 +111,13 @@ def _neighbours(order: list[int], current: int | None) -> tuple[int | None, int 
 
 
 class VerdictForm(forms.Form):
-    item = forms.IntegerField()
-    verdict = forms.ChoiceField(choices=Review.Verdict.choices)
-    error_category = forms.ModelChoiceField(queryset=ErrorCategory.objects.none(), required=False)
-    severity = forms.ChoiceField(choices=Review.Severity.choices, required=False)
-    comment = forms.CharField(required=False, max_length=4000)
+    item = forms.IntegerField(label=gettext_lazy("Item"))
+    verdict = forms.ChoiceField(choices=Review.Verdict.choices, label=gettext_lazy("Verdict"))
+    error_category = forms.ModelChoiceField(
+        queryset=ErrorCategory.objects.none(), required=False, label=gettext_lazy("Error category")
+    )
+    severity = forms.ChoiceField(choices=Review.Severity.choices, required=False, label=gettext_lazy("Severity"))
+    comment = forms.CharField(required=False, max_length=4000, label=gettext_lazy("Comment"))
 
     def __init__(self, *args, batch: Batch, **kwargs) -> None:
         super().__init__(*args, **kwargs)

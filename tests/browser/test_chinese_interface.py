@@ -112,6 +112,7 @@ def test_a_vendor_manager_and_an_annotator_read_every_vendor_page_in_chinese(liv
     manager.get_by_role("button", name="简体中文").click()
     expect(manager.locator("h1")).to_have_text("登录")
     assert_in_chinese(manager, data, "the login page")
+    screenshot(manager, "0-login")
     sign_in(manager, base, world.manager_username, password="not-the-password")
     expect(manager.locator(".error")).to_have_text("用户名或密码不正确，请重试。")
     assert_in_chinese(manager, data, "a failed sign-in")
