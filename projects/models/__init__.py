@@ -35,7 +35,7 @@ from projects.models.quality import (
 )
 from projects.models.sla import SlaEvent, SlaPolicy, SlaState, SlaStatus, VendorRate
 from projects.models.tallies import BatchTally, FlagSnapshot, LabelTally
-from projects.models.workforce import Annotator, Vendor, VendorManager
+from projects.models.workforce import Annotator, LanguagePreference, Vendor, VendorManager
 
 __all__ = [
     "Adjudication",
@@ -60,6 +60,7 @@ __all__ = [
     "LabelStudioProject",
     "LabelTally",
     "LabelingProject",
+    "LanguagePreference",
     "OverlapChange",
     "OverlapPolicy",
     "ProjectConfigVersion",
