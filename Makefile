@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PIP_QUIET := --quiet --disable-pip-version-check
 
-.PHONY: demo test test-fast contracts lint format venv migrate serve bench-import bench-labelstudio bench-quality bench-datasets bench-dashboard clean-demo labelstudio-demo sync
+.PHONY: demo test test-fast contracts lint format venv messages migrate serve bench-import bench-labelstudio bench-quality bench-datasets bench-dashboard clean-demo labelstudio-demo sync
 BENCH_IMPORT_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/annotate_benchimport
 
 # One local Label Studio server per demo vendor (Community has no roles: a server serves one vendor).
@@ -23,7 +23,12 @@ $(STAMP): requirements.txt requirements-dev.txt
 
 venv: $(STAMP)
 
-migrate: venv
+## make messages: compile the translations (locale/*/LC_MESSAGES/django.po → .mo) with GNU gettext's msgfmt
+messages: venv
+	@scripts/ensure-gettext >/dev/null
+	@$(BIN)/python manage.py compilemessages --ignore=.venv --ignore=var -v 0
+
+migrate: venv messages
 	@$(BIN)/python manage.py migrate --no-input -v 0
 
 ## make demo: set up, start the vendors' Label Studio servers, load the demo, label it, serve the app
@@ -41,13 +46,13 @@ sync: venv
 	@$(BIN)/python manage.py sync_labelstudio
 
 ## make test: set up and run the whole test suite (PostgreSQL when DATABASE_URL is set, SQLite otherwise)
-test: venv contracts
+test: venv messages contracts
 	@scripts/labelstudio install
 	@scripts/ensure-chromium
 	@$(BIN)/python -m pytest
 
 ## make test-fast: the edit-test loop: checks and every test but the Label Studio and browser ones (SQLite)
-test-fast: venv contracts
+test-fast: venv messages contracts
 	@$(BIN)/python -m pytest -m "not labelstudio and not browser"
 
 ## make contracts: lint, formatting, migrations in step, import contracts (pyproject.toml), types on the pure core, code sizes

@@ -34,13 +34,11 @@ def register_audited_models() -> None:
     from projects.models import (
         Adjudication,
         Annotator,
-        AnnotatorPause,
         Batch,
         BatchDecision,
         DatasetVersion,
         ErrorCategory,
         EvaluationRun,
-        GoldGatePolicy,
         GoldRetirement,
         LabelingProject,
         LabelStudioConnection,
@@ -70,8 +68,7 @@ def register_audited_models() -> None:
     auditlog.register(BatchDecision)
     auditlog.register(GoldRetirement)
     auditlog.register(Rework)
-    auditlog.register(GoldGatePolicy)  # gold gates: the policy, and each pause and reinstatement with its reasons
-    auditlog.register(AnnotatorPause)
+    _register_workforce_models()
     # Dataset builds: a version is immutable once built, so its creation is the event.
     auditlog.register(DatasetVersion, exclude_fields=["statistics", "excluded"])
     auditlog.register(EvaluationRun, exclude_fields=["metrics"])
@@ -90,6 +87,14 @@ def register_audited_models() -> None:
         include_fields=["username", "email", "is_active", "is_staff", "is_superuser", "groups"],
         m2m_fields={"groups"},
     )
+
+
+def _register_workforce_models() -> None:
+    """Acting on quality: overlap policies and their changes, gold gates and each pause and reinstatement."""
+    from projects.models import AnnotatorPause, GoldGatePolicy, OverlapChange, OverlapPolicy
+
+    for model in (OverlapPolicy, OverlapChange, GoldGatePolicy, AnnotatorPause):
+        auditlog.register(model)
 
 
 _receivers = itertools.count()

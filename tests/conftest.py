@@ -12,6 +12,18 @@ import pytest
 from tests.factories import LabelingProjectFactory
 
 
+@pytest.fixture(scope="session", autouse=True)
+def compiled_translations() -> None:
+    """The zh-Hans catalogue compiled, as `make messages` does, when a .mo is missing or older than its .po."""
+    from django.conf import settings
+    from django.core.management import call_command
+
+    for catalogue in Path(settings.LOCALE_PATHS[0]).glob("*/LC_MESSAGES/django.po"):
+        compiled = catalogue.with_suffix(".mo")
+        if not compiled.exists() or compiled.stat().st_mtime < catalogue.stat().st_mtime:
+            call_command("compilemessages", locale=[catalogue.parents[1].name], verbosity=0)
+
+
 @pytest.fixture
 def triage_project(db):
     """A project whose tasks carry a buyer message and a bot reply (Text tags)."""

@@ -47,6 +47,8 @@ PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
     | {model: ("add", "view") for model in ("datasetversion",)}
     | {model: ("view",) for model in ("datasetitem", "datasetexclusion", "rework")}
     | {model: ("view",) for model in ("evaluationrun", "evaluationprediction")}
+    # Dynamic overlap: the PM keeps the policy; its changes to tasks' overlap are the policy's, only read.
+    | {"overlappolicy": _ALL, "overlapchange": ("view",)}
     # Gold gates: the PM keeps the policy; pauses are written by the gate, and the PM reinstates (a change of
     # the reinstatement fields only, through the workforce service).
     | {"goldgatepolicy": _ALL, "annotatorpause": ("change", "view")},
@@ -62,7 +64,7 @@ PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
     | {model: ("view",) for model in ("goldgatepolicy", "annotatorpause")}
     | {model: ("view",) for model in ("slapolicy", "slastatus", "slaevent")}
     | {model: ("view",) for model in ("datasetversion", "datasetitem", "datasetexclusion", "rework")}
-    | {model: ("view",) for model in ("evaluationrun", "evaluationprediction")},
+    | {model: ("view",) for model in ("evaluationrun", "evaluationprediction", "overlappolicy", "overlapchange")},
     VENDOR_MANAGER: {
         model: ("view",)
         for model in (

@@ -22,6 +22,7 @@ from projects.models.labelstudio import (
     SyncRun,
     WebhookEvent,
 )
+from projects.models.overlap import OverlapChange, OverlapPolicy
 from projects.models.quality import (
     Adjudication,
     BatchDecision,
@@ -35,7 +36,7 @@ from projects.models.quality import (
 )
 from projects.models.sla import SlaEvent, SlaPolicy, SlaState, SlaStatus, VendorRate
 from projects.models.tallies import BatchTally, FlagSnapshot, LabelTally
-from projects.models.workforce import Annotator, Vendor, VendorManager
+from projects.models.workforce import Annotator, LanguagePreference, Vendor, VendorManager
 
 __all__ = [
     "Adjudication",
@@ -62,6 +63,9 @@ __all__ = [
     "LabelStudioProject",
     "LabelTally",
     "LabelingProject",
+    "LanguagePreference",
+    "OverlapChange",
+    "OverlapPolicy",
     "ProjectConfigVersion",
     "PushedTask",
     "QASample",

@@ -8,6 +8,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from projects.models.workforce import Annotator, Vendor
 
@@ -133,12 +134,12 @@ class LabelingProject(models.Model):
 
 class Batch(models.Model):
     class Status(models.TextChoices):
-        PLANNED = "planned", "Planned"
-        PUSHED = "pushed", "Pushed to Label Studio"
-        IN_PROGRESS = "in_progress", "In progress"
-        DELIVERED = "delivered", "Delivered"
-        ACCEPTED = "accepted", "Accepted"
-        REJECTED = "rejected", "Rejected"
+        PLANNED = "planned", _("Planned")
+        PUSHED = "pushed", _("Pushed to Label Studio")
+        IN_PROGRESS = "in_progress", _("In progress")
+        DELIVERED = "delivered", _("Delivered")
+        ACCEPTED = "accepted", _("Accepted")
+        REJECTED = "rejected", _("Rejected")
 
     project = models.ForeignKey(LabelingProject, on_delete=models.CASCADE, related_name="batches")
     # Marks the batch's projects on Label Studio servers, so a rerun adopts what an earlier run created.

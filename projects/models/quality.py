@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from projects.models.labeling import RATE_VALIDATORS, Annotation, Batch, LabelingProject, Task
 from projects.models.workforce import Vendor
@@ -78,14 +79,14 @@ class Review(models.Model):
     """A QA reviewer's verdict on one annotation."""
 
     class Verdict(models.TextChoices):
-        ACCEPT = "accept", "Accept"
-        REJECT = "reject", "Reject"
-        CORRECT = "correct", "Correct the label"
+        ACCEPT = "accept", _("Accept")
+        REJECT = "reject", _("Reject")
+        CORRECT = "correct", _("Correct the label")
 
     class Severity(models.TextChoices):
-        MINOR = "minor", "Minor"
-        MAJOR = "major", "Major"
-        CRITICAL = "critical", "Critical"
+        MINOR = "minor", _("Minor")
+        MAJOR = "major", _("Major")
+        CRITICAL = "critical", _("Critical")
 
     annotation = models.ForeignKey(Annotation, on_delete=models.CASCADE, related_name="reviews")
     sample_item = models.ForeignKey(
@@ -175,10 +176,10 @@ class ItemConsensus(models.Model):
     """The aggregated label of one control of one task, with how it was reached and how sure it is."""
 
     class Method(models.TextChoices):
-        MAJORITY = "majority", "Majority vote"
-        DAWID_SKENE = "dawid_skene", "Dawid-Skene"
-        GOLD = "gold", "Gold answer"
-        ADJUDICATION = "adjudication", "Adjudication"
+        MAJORITY = "majority", _("Majority vote")
+        DAWID_SKENE = "dawid_skene", _("Dawid-Skene")
+        GOLD = "gold", _("Gold answer")
+        ADJUDICATION = "adjudication", _("Adjudication")
 
     # No index of its own: the unique (task, control_name) constraint's index serves lookups by task, and a quality
     # run writes hundreds of thousands of these rows, each index on them paid for on every write.

@@ -9,17 +9,18 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from projects.models.labeling import RATE_VALIDATORS, Batch, LabelingProject
 from projects.models.workforce import Vendor
 
 
 class SlaState(models.TextChoices):
-    ON_TRACK = "on_track", "On track"
-    AT_RISK = "at_risk", "At risk"
-    BREACHED = "breached", "Breached"
-    ESCALATED = "escalated", "Escalated"
-    RESOLVED = "resolved", "Resolved"
+    ON_TRACK = "on_track", _("On track")
+    AT_RISK = "at_risk", _("At risk")
+    BREACHED = "breached", _("Breached")
+    ESCALATED = "escalated", _("Escalated")
+    RESOLVED = "resolved", _("Resolved")
 
 
 def _share_between_0_and_1(field: str) -> models.Q:

@@ -79,3 +79,14 @@ class VendorManager(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user.get_username()} (manager, {self.vendor})"
+
+
+class LanguagePreference(models.Model):
+    """The language a person chose on the portal's switcher: their pages after they sign in, and their e-mails."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="language_preference")
+    language = models.CharField(max_length=16, choices=settings.LANGUAGES)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"{self.user.get_username()}: {self.language}"

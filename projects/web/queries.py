@@ -7,6 +7,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
 from django.db.models import Count, QuerySet
+from django.utils.translation import gettext, gettext_noop
 
 from projects.access.scoping import Viewer, visible
 from projects.models import (
@@ -24,7 +25,7 @@ from projects.models import (
 from projects.reporting.list_counts import batches_with_counts
 
 # A correction needs no error category; the vendor still reads it as a kind of error.
-CORRECTED_WITHOUT_CATEGORY = "Label corrected (no error category)"
+CORRECTED_WITHOUT_CATEGORY = gettext_noop("Label corrected (no error category)")
 
 
 def portal_batches(user) -> QuerySet[Batch]:
@@ -142,7 +143,7 @@ def batch_rejection(user, batch: Batch) -> Rejection | None:
         for item, verdict, category in rows:
             latest[item] = (verdict, category)
     counts = Counter(
-        category or CORRECTED_WITHOUT_CATEGORY
+        category or gettext(CORRECTED_WITHOUT_CATEGORY)
         for verdict, category in latest.values()
         if verdict in (Review.Verdict.REJECT, Review.Verdict.CORRECT)
     )

@@ -15,6 +15,8 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.text import format_lazy
+from django.utils.translation import gettext, gettext_lazy
 from django.views.decorators.http import require_POST
 
 from projects.access.scoping import viewer_for, visible
@@ -49,25 +51,29 @@ from projects.quality.review.verdicts import (
 from projects.quality.sampling.queries import current_sample
 
 CONTROL_FIELD = "control-"
+_PAGE_KEYS = ", ".join(sorted(PAGE_KEYS))
 QUEUE_KEYS = (
-    ("a", "Accept the annotation"),
-    ("r", "Reject: choose an error category and severity"),
-    ("c", "Correct the label"),
-    ("j", "Next item"),
-    ("k", "Previous item"),
-    ("o", "Show or hide the other annotators' labels"),
-    ("?", "Show these shortcuts"),
-    ("Esc", "Close a panel or this help"),
+    ("a", gettext_lazy("Accept the annotation")),
+    ("r", gettext_lazy("Reject: choose an error category and severity")),
+    ("c", gettext_lazy("Correct the label")),
+    ("j", gettext_lazy("Next item")),
+    ("k", gettext_lazy("Previous item")),
+    ("o", gettext_lazy("Show or hide the other annotators' labels")),
+    ("?", gettext_lazy("Show these shortcuts")),
+    ("Esc", gettext_lazy("Close a panel or this help")),
 )
 ADJUDICATION_KEYS = (
-    ("1–9, 0", "Pick the option shown with that key (the tenth is 0)"),
-    ("a–z", f"Past ten options, the letters (but {', '.join(sorted(PAGE_KEYS))}) pick the next ones"),
-    ("/", "Filter the options by name; Enter picks the only match"),
-    ("Enter", "Save the final label, once one is picked"),
-    ("j", "Next item"),
-    ("k", "Previous item"),
-    ("?", "Show these shortcuts"),
-    ("Esc", "Clear the filter or close this help"),
+    ("1–9, 0", gettext_lazy("Pick the option shown with that key (the tenth is 0)")),
+    (
+        "a–z",
+        format_lazy(gettext_lazy("Past ten options, the letters (but {keys}) pick the next ones"), keys=_PAGE_KEYS),
+    ),
+    ("/", gettext_lazy("Filter the options by name; Enter picks the only match")),
+    ("Enter", gettext_lazy("Save the final label, once one is picked")),
+    ("j", gettext_lazy("Next item")),
+    ("k", gettext_lazy("Previous item")),
+    ("?", gettext_lazy("Show these shortcuts")),
+    ("Esc", gettext_lazy("Clear the filter or close this help")),
 )
 
 
@@ -105,11 +111,13 @@ def _neighbours(order: list[int], current: int | None) -> tuple[int | None, int 
 
 
 class VerdictForm(forms.Form):
-    item = forms.IntegerField()
-    verdict = forms.ChoiceField(choices=Review.Verdict.choices)
-    error_category = forms.ModelChoiceField(queryset=ErrorCategory.objects.none(), required=False)
-    severity = forms.ChoiceField(choices=Review.Severity.choices, required=False)
-    comment = forms.CharField(required=False, max_length=4000)
+    item = forms.IntegerField(label=gettext_lazy("Item"))
+    verdict = forms.ChoiceField(choices=Review.Verdict.choices, label=gettext_lazy("Verdict"))
+    error_category = forms.ModelChoiceField(
+        queryset=ErrorCategory.objects.none(), required=False, label=gettext_lazy("Error category")
+    )
+    severity = forms.ChoiceField(choices=Review.Severity.choices, required=False, label=gettext_lazy("Severity"))
+    comment = forms.CharField(required=False, max_length=4000, label=gettext_lazy("Comment"))
 
     def __init__(self, *args, batch: Batch, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -221,7 +229,11 @@ def _record_verdict(request: HttpRequest, batch: Batch) -> HttpResponse:
     except ReviewRefused as error:
         return _render_queue(request, batch, item, errors=[str(error)], posted=posted, status=400)
     task = item.annotation.task
-    messages.success(request, f"{review.get_verdict_display()}: annotation {item.annotation_id} of {task.external_id}.")
+    messages.success(
+        request,
+        gettext("%(verdict)s: annotation %(annotation)s of %(task)s.")
+        % {"verdict": review.get_verdict_display(), "annotation": item.annotation_id, "task": task.external_id},
+    )
     return redirect("review-queue", batch_id=batch.pk)
 
 
@@ -242,7 +254,7 @@ def adjudication(request: HttpRequest, batch_id: int) -> HttpResponse:
             )
         label = adjudication_label(consensus, request.POST.getlist("label"))
         if label is None:
-            errors.append("Choose the final label before saving the adjudication.")
+            errors.append(gettext("Choose the final label before saving the adjudication."))
         else:
             try:
                 adjudicate(
@@ -256,8 +268,7 @@ def adjudication(request: HttpRequest, batch_id: int) -> HttpResponse:
             except AdjudicationRefused as error:
                 errors.append(str(error))
             else:
-                verb = "Revised" if revises else "Adjudicated"
-                messages.success(request, f"{verb} {consensus.control_name} of {consensus.task.external_id}.")
+                messages.success(request, _adjudicated(consensus, revised=revises is not None))
                 if revises:
                     return redirect(f"{reverse('review-adjudicate', args=[batch.pk])}?item={consensus.pk}")
                 return redirect("review-adjudicate", batch_id=batch.pk)
@@ -284,6 +295,11 @@ def adjudication(request: HttpRequest, batch_id: int) -> HttpResponse:
     return render(request, "review/adjudicate.html", context, status=status)
 
 
+def _adjudicated(consensus, *, revised: bool) -> str:
+    done = gettext("Revised %(control)s of %(task)s.") if revised else gettext("Adjudicated %(control)s of %(task)s.")
+    return done % {"control": consensus.control_name, "task": consensus.task.external_id}
+
+
 @review_page
 @require_POST
 def decide(request: HttpRequest, batch_id: int) -> HttpResponse:
@@ -296,10 +312,19 @@ def decide(request: HttpRequest, batch_id: int) -> HttpResponse:
     except DecisionRefused as error:
         messages.error(request, str(error))
     else:
-        outcome = "accepted" if decision.accepted else "rejected"
+        outcome = (
+            gettext("%(batch)s accepted: error rate %(rate)s, Wilson upper bound %(bound)s, AQL %(aql)s.")
+            if decision.accepted
+            else gettext("%(batch)s rejected: error rate %(rate)s, Wilson upper bound %(bound)s, AQL %(aql)s.")
+        )
         messages.success(
             request,
-            f"{batch.name} {outcome}: error rate {decision.error_rate:.1%}, Wilson upper bound "
-            f"{bound_text(decision.upper_bound, float(decision.aql))}, AQL {float(decision.aql):.1%}.",
+            outcome
+            % {
+                "batch": batch.name,
+                "rate": f"{decision.error_rate:.1%}",
+                "bound": bound_text(decision.upper_bound, float(decision.aql)),
+                "aql": f"{float(decision.aql):.1%}",
+            },
         )
     return redirect("review-queue", batch_id=batch.pk)

@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from projects.web import review, views
+from projects.web import language, review, views
 
 urlpatterns = [
     path("", views.home, name="portal-home"),
@@ -14,6 +14,7 @@ urlpatterns = [
     path("review/batches/<int:batch_id>/", review.queue, name="review-queue"),
     path("review/batches/<int:batch_id>/adjudicate/", review.adjudication, name="review-adjudicate"),
     path("review/batches/<int:batch_id>/decide/", review.decide, name="review-decide"),
-    path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("accounts/login/", language.SignIn.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("language/", language.choose_language, name="set-language"),
 ]

@@ -18,6 +18,7 @@ from projects.audit import Actor
 from projects.errors import Refusal
 from projects.models import AnnotatorPause
 from projects.quality.scorecards import scorecards
+from projects.sla.wording import reason_text
 from projects.web.queries import (
     batch_rejection,
     batch_rows,
@@ -80,12 +81,14 @@ def home(request: HttpRequest) -> HttpResponse:
 def batch_detail(request: HttpRequest, batch_id: int) -> HttpResponse:
     batch = get_object_or_404(portal_batches(request.user), pk=batch_id)
     viewer = viewer_for(request.user)
+    row = batch_rows(request.user, [batch], with_sla=viewer.role == VENDOR_MANAGER)[0]
     return render(
         request,
         "portal/batch.html",
         {
             "batch": batch,
-            "row": batch_rows(request.user, [batch], with_sla=viewer.role == VENDOR_MANAGER)[0],
+            "row": row,
+            "sla_reasons": [reason_text(reason) for reason in row.sla.reasons] if row.sla else [],
             "show_sla": viewer.role == VENDOR_MANAGER,
             "rejection": batch_rejection(request.user, batch),
             "viewer": viewer,

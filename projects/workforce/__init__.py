@@ -1,1 +1,2 @@
-"""Workforce control: who may go on labeling (gold gates, pauses and reinstatement)."""
+"""Workforce control: acting on quality (how many annotators a task gets, who may go on labeling: gold gates,
+pauses and reinstatement)."""

@@ -264,6 +264,16 @@ MATRIX: list[Endpoint] = [
     Endpoint("login", login_page, method="post", data={"username": "own-annotator", "password": "wrong"}, api=False),
     Endpoint("login", login_page, method="put", api=False),
     Endpoint("logout", everyone(302), method="post", api=False),
+    # The language switcher: anyone may choose, signed in or not; it answers with the page to go back to.
+    Endpoint(
+        "set-language",
+        everyone(302),
+        method="post",
+        data={"language": "zh-hans", "next": "/accounts/login/"},
+        body="form",
+        api=False,
+    ),
+    Endpoint("set-language", everyone(405), api=False),
     # Label Studio's calls: no secret, inactive connections; refused for everyone.
     Endpoint(
         "labelstudio-webhook",

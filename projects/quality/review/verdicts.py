@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext
 
 from projects.audit import Actor, records_actor
 from projects.errors import Refusal
@@ -109,7 +110,7 @@ def _check_review(
     """Refuse a review of one's own annotation, a category not of the project, a correction the config rejects."""
     project = annotation.task.project
     if annotation.annotator_id and annotation.annotator.user_id == reviewer.pk:
-        raise ReviewRefused("Reviewers cannot review their own annotations.")
+        raise ReviewRefused(gettext("Reviewers cannot review their own annotations."))
     if error_category is not None and (error_category.project_id != project.pk or not error_category.active):
         raise ReviewRefused(f'"{error_category}" is not an active error category of {project}.')
     if verdict == Review.Verdict.CORRECT and corrected_result is not None:
@@ -220,9 +221,14 @@ def _check_revision(
             "look at it again before revising."
         )
     if current.label == label:
-        raise AdjudicationRefused(f"{where} is already {label!r}: choose another label to revise it.")
+        raise AdjudicationRefused(
+            gettext("%(item)s is already %(label)s: choose another label to revise it.")
+            % {"item": where, "label": repr(label)}
+        )
     if not comment.strip():
-        raise AdjudicationRefused(f"Say why you revise {where}: the comment is kept with the revision.")
+        raise AdjudicationRefused(
+            gettext("Say why you revise %(item)s: the comment is kept with the revision.") % {"item": where}
+        )
 
 
 @records_actor
@@ -238,13 +244,18 @@ def decide_batch(*, batch: Batch, actor: Actor, sample: QASample | None = None, 
     user = _person(actor, DecisionRefused, "decide a batch")
     sample = sample or current_sample(batch=batch)
     if sample is None or sample.batch_id != batch.pk:
-        raise DecisionRefused(f"{batch} has no QA sample yet: draw one first.")
+        raise DecisionRefused(gettext("%(batch)s has no QA sample yet: draw one first.") % {"batch": batch})
     statuses = list(sample.items.values_list("status", flat=True))
     if not statuses:
-        raise DecisionRefused(f"The QA sample of {batch} is empty: there is nothing to decide from.")
+        raise DecisionRefused(
+            gettext("The QA sample of %(batch)s is empty: there is nothing to decide from.") % {"batch": batch}
+        )
     pending = statuses.count(QASampleItem.Status.PENDING)
     if pending:
-        raise DecisionRefused(f"{pending} of {len(statuses)} sampled annotations of {batch} are not reviewed yet.")
+        raise DecisionRefused(
+            gettext("%(pending)s of %(total)s sampled annotations of %(batch)s are not reviewed yet.")
+            % {"pending": pending, "total": len(statuses), "batch": batch}
+        )
     errors = sum(
         verdict in (Review.Verdict.REJECT, Review.Verdict.CORRECT) for verdict in sample_verdicts(sample=sample)
     )

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from django.utils.translation import gettext
+
 from projects.labeling.label_config import answer_to_result, cached_label_config
 from projects.quality.controls import Control, project_controls
 from projects.quality.review.pages.display import config_display
@@ -83,12 +85,12 @@ def corrected_result(*, annotation: Annotation, values: dict[str, list[str]]) ->
         if answer is not None:
             answers[name] = answer
     if not answers:
-        raise ReviewRefused("Choose the right label for at least one control to correct the annotation.")
+        raise ReviewRefused(gettext("Choose the right label for at least one control to correct the annotation."))
     kept = [region for region in annotation.result if region.get("from_name") not in controls]
     result = kept + answer_to_result(cached_label_config(project.label_config), answers)
     if all(
         control_answer(result, name, control.kind) == control_answer(annotation.result, name, control.kind)
         for name, control in controls.items()
     ):
-        raise ReviewRefused("The corrected label is the same as the annotator's: accept it instead.")
+        raise ReviewRefused(gettext("The corrected label is the same as the annotator's: accept it instead."))
     return result

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.utils.translation import gettext
+
 from projects.models import BatchDecision
 from projects.quality.stats.acceptance import minimum_sample_size
 
@@ -55,8 +57,11 @@ class AcceptanceRule:
 
 def acceptance_sentence(aql: str, minimum: int | None) -> str:
     if minimum is None:
-        return f"With AQL {aql}, no sample can accept a batch: every decision rejects."
-    return f"With AQL {aql}, a sample needs at least {minimum} clean reviews to accept."
+        return gettext("With AQL %(aql)s, no sample can accept a batch: every decision rejects.") % {"aql": aql}
+    return gettext("With AQL %(aql)s, a sample needs at least %(minimum)s clean reviews to accept.") % {
+        "aql": aql,
+        "minimum": minimum,
+    }
 
 
 def acceptance_rule(aql: Decimal | float, sample_size: int | None = None) -> AcceptanceRule:

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from django.db.models import Q, QuerySet
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy
 
 from projects.access.scoping import can_see_gold, visible
 from projects.models import Annotation, Batch, BatchDecision, QASample, QASampleItem, Review
@@ -34,18 +36,18 @@ from projects.quality.stats import anomalies, sampling
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser
 
-REASONS: dict[str, str] = {
-    sampling.FIRST_TASKS: "among the annotator's first tasks in the project",
-    sampling.ANNOTATOR_MINIMUM: "per-annotator minimum",
-    sampling.BASE_RATE: "random draw at the base rate",
-    sampling.LOW_GOLD_ACCURACY: "the annotator's gold accuracy is low",
-    sampling.LOW_AGREEMENT: "the annotator often disagrees with the consensus",
-    sampling.FASTER_THAN_OWN_NORM: "much faster than the annotator's own pace",
-    sampling.FASTER_THAN_PEERS: "much faster than other annotators",
-    sampling.FLAGGED[anomalies.FAST]: "the annotator is flagged: too fast",
-    sampling.FLAGGED[anomalies.STRAIGHT_LINING]: "the annotator is flagged: straight-lining",
-    sampling.FLAGGED[anomalies.GOLD_FAILURE_STREAK]: "the annotator is flagged: gold failures in a row",
-    sampling.FLAGGED[anomalies.AGREEMENT_DRIFT]: "the annotator is flagged: agreement drifting down",
+REASONS: dict[str, Promise] = {
+    sampling.FIRST_TASKS: gettext_lazy("among the annotator's first tasks in the project"),
+    sampling.ANNOTATOR_MINIMUM: gettext_lazy("per-annotator minimum"),
+    sampling.BASE_RATE: gettext_lazy("random draw at the base rate"),
+    sampling.LOW_GOLD_ACCURACY: gettext_lazy("the annotator's gold accuracy is low"),
+    sampling.LOW_AGREEMENT: gettext_lazy("the annotator often disagrees with the consensus"),
+    sampling.FASTER_THAN_OWN_NORM: gettext_lazy("much faster than the annotator's own pace"),
+    sampling.FASTER_THAN_PEERS: gettext_lazy("much faster than other annotators"),
+    sampling.FLAGGED[anomalies.FAST]: gettext_lazy("the annotator is flagged: too fast"),
+    sampling.FLAGGED[anomalies.STRAIGHT_LINING]: gettext_lazy("the annotator is flagged: straight-lining"),
+    sampling.FLAGGED[anomalies.GOLD_FAILURE_STREAK]: gettext_lazy("the annotator is flagged: gold failures in a row"),
+    sampling.FLAGGED[anomalies.AGREEMENT_DRIFT]: gettext_lazy("the annotator is flagged: agreement drifting down"),
 }
 
 
@@ -121,7 +123,7 @@ def review_item(*, item: QASampleItem, user: AbstractBaseUser) -> ReviewItem:
         predictions=shown_predictions(task),
         gold=shown_labels(project, task.gold_answer) if task.is_gold and can_see_gold(user) else None,
         others=other_annotations(user, task, exclude=annotation.pk),
-        reasons=[REASONS.get(reason, reason.replace("_", " ")) for reason in item.reasons],
+        reasons=[str(REASONS[reason]) if reason in REASONS else reason.replace("_", " ") for reason in item.reasons],
         controls=control_choices(project, annotation.result),
         latest_review=latest_reviews(annotations=Annotation.objects.filter(pk=annotation.pk))
         .select_related("reviewer", "error_category")

@@ -10,7 +10,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('projects', '0015_vendor_time_zone_and_decision_comment'),
+        ('projects', '0017_language_preference'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
