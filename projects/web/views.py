@@ -10,6 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
 from projects.access.roles import ANNOTATOR, QA_REVIEWER, VENDOR_MANAGER
@@ -124,5 +125,9 @@ def reinstate(request: HttpRequest, pause_id: int) -> HttpResponse:
     except Refusal as refusal:
         messages.error(request, str(refusal))
     else:
-        messages.success(request, f"{pause.annotator.user.get_username()} may label {pause.project} again.")
+        messages.success(
+            request,
+            gettext("%(annotator)s may label %(project)s again.")
+            % {"annotator": pause.annotator.user.get_username(), "project": pause.project},
+        )
     return redirect("portal-home")

@@ -12,6 +12,7 @@ from django.core import mail
 
 from projects.audit import Actor
 from projects.errors import InputRefused, Refusal
+from projects.languages import remember_language
 from projects.models import AnnotatorPause, GoldGatePolicy, QASampleItem
 from projects.workforce.gate_checks import evaluate_gold_gate
 from projects.workforce.pauses import pause_annotator, reinstate_annotator
@@ -116,3 +117,19 @@ def test_anomaly_flags_pause_no_one_unless_the_project_opts_in():
     world.label(world.careless, ["damaged"] * 4)
     with time_machine.travel(START + timedelta(days=1), tick=False):
         assert evaluate_gold_gate(project=world.project, actor=SYSTEM).pauses == []
+
+
+def test_a_vendor_manager_who_reads_chinese_is_told_in_chinese_with_the_vendors_time():
+    world = gate_world()
+    remember_language(world.vendor_manager, "zh-hans")
+    world.label(world.careless, ["damaged"] * 4)
+
+    with time_machine.travel(START + timedelta(days=1), tick=False):
+        evaluate_gold_gate(project=world.project, actor=SYSTEM)
+
+    [to_manager] = [message for message in mail.outbox if message.to == ["ops@vendor.example"]]
+    [to_pm] = [message for message in mail.outbox if message.to == ["lin@annotate.example"]]
+    assert to_manager.subject == f"[annotate] careless 已在 {world.project} 被暂停"
+    assert "2026-12-08 16:00 CST" in to_manager.body  # 08:00 UTC in Asia/Shanghai
+    assert "原因：" in to_manager.body and AnnotatorPause.objects.get().reason in to_manager.body
+    assert to_pm.subject == f"[annotate] careless paused on {world.project}"
