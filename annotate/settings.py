@@ -295,6 +295,8 @@ LABEL_STUDIO_PUSH_CHUNK = env_int("LABEL_STUDIO_PUSH_CHUNK", 2000, minimum=1)
 LABEL_STUDIO_PULL_PAGE_SIZE = env_int("LABEL_STUDIO_PULL_PAGE_SIZE", 500, minimum=1)
 # Incremental pulls re-read this many seconds before the cursor, for clock and commit skew.
 LABEL_STUDIO_PULL_OVERLAP_SECONDS = env_int("LABEL_STUDIO_PULL_OVERLAP_SECONDS", 5, minimum=0)
+# A full pull that stopped resumes in its export snapshot while the snapshot is younger than this; past it, a new one.
+LABEL_STUDIO_PULL_RESUME_SECONDS = env_int("LABEL_STUDIO_PULL_RESUME_SECONDS", 6 * 3600, minimum=0)
 # Where Label Studio servers reach annotate's webhook receiver (empty: no webhooks, pull only).
 ANNOTATE_WEBHOOK_BASE_URL = env_str("ANNOTATE_WEBHOOK_BASE_URL")
 # Encrypts credentials stored in the database (projects/secrets.py); empty: derived from SECRET_KEY.
