@@ -25,6 +25,10 @@ from projects.labelstudio.client import LabelStudioClient, LabelStudioError, Lab
 logger = logging.getLogger(__name__)
 
 
+class SnapshotGone(LabelStudioNotFound):
+    """The snapshot was deleted from the server before it was downloaded."""
+
+
 @dataclass
 class ExportSnapshot:
     """A completed export snapshot on the server, downloaded to `file`."""
@@ -89,13 +93,17 @@ def downloaded(client: LabelStudioClient, project_id: int, snapshot: dict) -> It
     """The snapshot's JSON streamed to a temporary file (gone when the block ends)."""
     export_id = snapshot["id"]
     with tempfile.TemporaryFile(prefix=f"label-studio-export-{export_id}-", suffix=".json") as file:
-        size = client.download(
-            f"api/projects/{project_id}/exports/{export_id}/download",
-            into=file,
-            what=f"download export {export_id} of project {project_id}",
-            params={"exportType": "JSON"},
-            not_found=f"Export {export_id} of project {project_id} is gone from Label Studio at {client.url}.",
-        )
+        try:
+            size = client.download(
+                f"api/projects/{project_id}/exports/{export_id}/download",
+                into=file,
+                what=f"download export {export_id} of project {project_id}",
+                params={"exportType": "JSON"},
+            )
+        except LabelStudioNotFound:
+            raise SnapshotGone(
+                f"Export {export_id} of project {project_id} is gone from Label Studio at {client.url}."
+            ) from None
         task_count = (snapshot.get("counters") or {}).get("task_number")
         yield ExportSnapshot(export_id=export_id, task_count=task_count, file=file, size=size)
 

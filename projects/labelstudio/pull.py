@@ -79,17 +79,35 @@ def _pull_export(
     started: dt.datetime,
     progress: ProgressCallback | None,
 ) -> tuple[dt.datetime | None, dt.datetime]:
-    """Apply the export snapshot from the file it is streamed to; the newest updated_at seen, and the moment the
-    cursor may not pass (the start of the pull that asked for the snapshot: every change before it is in it)."""
+    """Apply an export snapshot, resuming the one a stopped full pull left; the newest updated_at seen, and the
+    moment the cursor may not pass (the start of the pull that asked for the snapshot: every change before it is in it).
+    """
     project_id = label_studio_project.label_studio_id
     earlier = _resumable(label_studio_project, run)
-    snapshot = None
-    if earlier is not None and earlier.export_id is not None:
+    if earlier is not None and earlier.export_id is not None and earlier.export_requested_at is not None:
         snapshot = exports.completed_snapshot(client, project_id, earlier.export_id)
-    if earlier is not None and snapshot is not None:
-        applied, requested_at = earlier.export_applied, earlier.export_requested_at or started
-    else:
-        snapshot, applied, requested_at = exports.create_snapshot(client, project_id), 0, started
+        if snapshot is not None:
+            requested_at = earlier.export_requested_at
+            try:
+                return _apply_snapshot(client, label_studio_project, run, snapshot, earlier.export_applied,
+                                       requested_at, progress), requested_at  # fmt: skip
+            except exports.SnapshotGone:
+                pass  # deleted between the check and the download: another pull finished it
+    snapshot = exports.create_snapshot(client, project_id)
+    return _apply_snapshot(client, label_studio_project, run, snapshot, 0, started, progress), started
+
+
+def _apply_snapshot(
+    client: LabelStudioClient,
+    label_studio_project: LabelStudioProject,
+    run: SyncRun,
+    snapshot: dict,
+    applied: int,
+    requested_at: dt.datetime,
+    progress: ProgressCallback | None,
+) -> dt.datetime | None:
+    """Download the snapshot to a file and apply its tasks after the first `applied`; deleted from the server after."""
+    project_id = label_studio_project.label_studio_id
     run.export_id, run.export_applied, run.export_requested_at = snapshot["id"], applied, requested_at
     run.save(update_fields=["export_id", "export_applied", "export_requested_at"])
     with exports.downloaded(client, project_id, snapshot) as export:
@@ -97,7 +115,7 @@ def _pull_export(
             label_studio_project, run, export.tasks(skip=applied), export.task_count, progress, position=applied
         )
     exports.delete_snapshot(client, project_id, snapshot["id"])
-    return newest_seen, requested_at
+    return newest_seen
 
 
 def _resumable(label_studio_project: LabelStudioProject, run: SyncRun) -> SyncRun | None:
