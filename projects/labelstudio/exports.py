@@ -23,6 +23,7 @@ from django.conf import settings
 from projects.labelstudio.client import LabelStudioClient, LabelStudioError, LabelStudioNotFound, LabelStudioUnavailable
 
 logger = logging.getLogger(__name__)
+PULL_TITLE = "annotate pull"  # the title of the snapshots a pull makes, so it finds those left behind
 
 
 class SnapshotGone(LabelStudioNotFound):
@@ -50,7 +51,7 @@ def _not_found(client: LabelStudioClient, project_id: int) -> str:
     return f"Project {project_id} no longer exists on Label Studio at {client.url}."
 
 
-def create_snapshot(client: LabelStudioClient, project_id: int) -> dict:
+def create_snapshot(client: LabelStudioClient, project_id: int, *, title: str = PULL_TITLE) -> dict:
     """Ask for a new export snapshot of the project and wait until it is complete; the snapshot as Label Studio says.
 
     Community builds it inside the POST (no queue without Redis), Enterprise in a queue, so its status is polled.
@@ -59,7 +60,7 @@ def create_snapshot(client: LabelStudioClient, project_id: int) -> dict:
     timeout = settings.LABEL_STUDIO_EXPORT_TIMEOUT
     deadline = time.monotonic() + timeout
     snapshot = client.request(
-        "POST", f"{exports}/", what=f"export project {project_id}", body={"title": "annotate pull"},
+        "POST", f"{exports}/", what=f"export project {project_id}", body={"title": title},
         idempotent=False, timeout=timeout, not_found=_not_found(client, project_id),
     )  # fmt: skip
     while snapshot.get("status") != "completed":
@@ -118,9 +119,22 @@ def delete_snapshot(client: LabelStudioClient, project_id: int, export_id: int) 
         logger.warning("Label Studio at %s: export %s left behind: %s", client.url, export_id, error)
 
 
+def delete_left_behind(client: LabelStudioClient, project_id: int, *, keep: int) -> None:
+    """Delete the pull snapshots of the project other than `keep`: those of pulls killed while Label Studio built
+    them, before annotate knew their id, or given up as too old. Logged, not raised, when it cannot."""
+    try:
+        listed = client.request("GET", f"api/projects/{project_id}/exports/", what=f"list exports of {project_id}")
+    except LabelStudioError as error:
+        logger.warning("Label Studio at %s: exports of project %s not listed: %s", client.url, project_id, error)
+        return
+    for snapshot in listed or []:
+        if snapshot.get("title") == PULL_TITLE and snapshot.get("id") != keep:
+            delete_snapshot(client, project_id, snapshot["id"])
+
+
 def exported_tasks(client: LabelStudioClient, project_id: int) -> list[dict]:
     """Every task of the project as Label Studio's JSON export, in memory; the snapshot is deleted once read."""
-    snapshot = create_snapshot(client, project_id)
+    snapshot = create_snapshot(client, project_id, title="annotate read")
     try:
         with downloaded(client, project_id, snapshot) as export:
             return list(export.tasks())

@@ -115,6 +115,7 @@ def _apply_snapshot(
             label_studio_project, run, export.tasks(skip=applied), export.task_count, progress, position=applied
         )
     exports.delete_snapshot(client, project_id, snapshot["id"])
+    exports.delete_left_behind(client, project_id, keep=snapshot["id"])
     return newest_seen
 
 
@@ -127,7 +128,7 @@ def _resumable(label_studio_project: LabelStudioProject, run: SyncRun) -> SyncRu
         .first()
     )
     if earlier is None or earlier.export_id is None or earlier.export_requested_at is None:
-        return None
+        return None  # none, or it was killed before its snapshot was made (cleared once the next one is applied)
     if earlier.finished_at is not None and not earlier.error:
         return None  # it finished: nothing to resume
     age = timezone.now() - earlier.export_requested_at

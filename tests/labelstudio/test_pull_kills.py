@@ -124,3 +124,5 @@ def test_a_full_pull_killed_twenty_times_still_equals_label_studios_export(vendo
     gone = set(Annotation.objects.filter(is_deleted=True).values_list("label_studio_id", flat=True))
     assert not gone & exported_ids, report
     assert Annotation.objects.count() == len(exported_ids | gone), report
+    snapshots = client.request("GET", f"api/projects/{project.label_studio_id}/exports/", what="list exports")
+    assert [snapshot for snapshot in snapshots if snapshot["title"] == "annotate pull"] == [], report
