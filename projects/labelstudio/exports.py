@@ -8,6 +8,7 @@ snapshot again and resumes where it was, since Label Studio's export has no orde
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 import logging
 import tempfile
@@ -19,6 +20,8 @@ from typing import IO
 
 import ijson
 from django.conf import settings
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
 from projects.labelstudio.client import LabelStudioClient, LabelStudioError, LabelStudioNotFound, LabelStudioUnavailable
 
@@ -119,16 +122,22 @@ def delete_snapshot(client: LabelStudioClient, project_id: int, export_id: int) 
         logger.warning("Label Studio at %s: export %s left behind: %s", client.url, export_id, error)
 
 
-def delete_left_behind(client: LabelStudioClient, project_id: int, *, keep: int) -> None:
-    """Delete the pull snapshots of the project other than `keep`: those of pulls killed while Label Studio built
-    them, before annotate knew their id, or given up as too old. Logged, not raised, when it cannot."""
+def delete_left_behind(client: LabelStudioClient, project_id: int, *, keep: int, made_before: dt.datetime) -> None:
+    """Delete the project's pull snapshots other than `keep` made before `made_before` (the start of the pull that
+    read `keep`): those of pulls killed while Label Studio built them, before annotate knew their id, or stopped and
+    not resumed. Logged, not raised, when it cannot.
+
+    Later ones may belong to a pull under way; an earlier one a slow pull still reads makes it ask for a new one."""
     try:
         listed = client.request("GET", f"api/projects/{project_id}/exports/", what=f"list exports of {project_id}")
     except LabelStudioError as error:
         logger.warning("Label Studio at %s: exports of project %s not listed: %s", client.url, project_id, error)
         return
     for snapshot in listed or []:
-        if snapshot.get("title") == PULL_TITLE and snapshot.get("id") != keep:
+        made = parse_datetime(snapshot.get("created_at") or "")
+        if made is not None and timezone.is_naive(made):
+            made = timezone.make_aware(made, dt.UTC)
+        if snapshot.get("title") == PULL_TITLE and snapshot["id"] != keep and made and made < made_before:
             delete_snapshot(client, project_id, snapshot["id"])
 
 

@@ -93,8 +93,14 @@ def _pull_export(
                                        requested_at, progress), requested_at  # fmt: skip
             except exports.SnapshotGone:
                 pass  # deleted between the check and the download: another pull finished it
-    snapshot = exports.create_snapshot(client, project_id)
-    return _apply_snapshot(client, label_studio_project, run, snapshot, 0, started, progress), started
+    for attempt in (1, 2):
+        snapshot = exports.create_snapshot(client, project_id)
+        try:
+            return _apply_snapshot(client, label_studio_project, run, snapshot, 0, started, progress), started
+        except exports.SnapshotGone:
+            if attempt == 2:  # a pull that finished meanwhile deletes the snapshots older than its own
+                raise
+    raise AssertionError("unreachable")
 
 
 def _apply_snapshot(
@@ -115,20 +121,24 @@ def _apply_snapshot(
             label_studio_project, run, export.tasks(skip=applied), export.task_count, progress, position=applied
         )
     exports.delete_snapshot(client, project_id, snapshot["id"])
-    exports.delete_left_behind(client, project_id, keep=snapshot["id"])
+    exports.delete_left_behind(client, project_id, keep=snapshot["id"], made_before=run.started_at)
     return newest_seen
 
 
 def _resumable(label_studio_project: LabelStudioProject, run: SyncRun) -> SyncRun | None:
     """The latest full pull of the project, if it stopped (failed, or its worker died) in a snapshot still young."""
+    # Runs killed before their snapshot was made have none to resume (what Label Studio made for them is
+    # deleted as left behind once a later snapshot is applied).
     earlier = (
-        SyncRun.objects.filter(label_studio_project=label_studio_project, kind=SyncRun.Kind.FULL)
+        SyncRun.objects.filter(
+            label_studio_project=label_studio_project, kind=SyncRun.Kind.FULL, export_id__isnull=False
+        )
         .exclude(pk=run.pk)
         .order_by("-started_at", "-pk")
         .first()
     )
-    if earlier is None or earlier.export_id is None or earlier.export_requested_at is None:
-        return None  # none, or it was killed before its snapshot was made (cleared once the next one is applied)
+    if earlier is None or earlier.export_requested_at is None:
+        return None
     if earlier.finished_at is not None and not earlier.error:
         return None  # it finished: nothing to resume
     age = timezone.now() - earlier.export_requested_at
