@@ -42,6 +42,8 @@ def register_audited_models() -> None:
         GoldRetirement,
         LabelingProject,
         LabelStudioConnection,
+        OverlapChange,
+        OverlapPolicy,
         QASample,
         Review,
         Rework,
@@ -68,6 +70,8 @@ def register_audited_models() -> None:
     auditlog.register(BatchDecision)
     auditlog.register(GoldRetirement)
     auditlog.register(Rework)
+    auditlog.register(OverlapPolicy)
+    auditlog.register(OverlapChange)
     # Dataset builds: a version is immutable once built, so its creation is the event.
     auditlog.register(DatasetVersion, exclude_fields=["statistics", "excluded"])
     auditlog.register(EvaluationRun, exclude_fields=["metrics"])

@@ -25,11 +25,14 @@ from projects.models import Batch, LabelStudioProject, WebhookEvent
 from projects.quality.review.rework import send_rework
 from projects.reporting.refresh import refresh_dashboards
 from projects.sla.monitor import check_slas
+from projects.workforce.overlap import apply_overlap_policies
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser
 
 logger = logging.getLogger(__name__)
+# Dynamic overlap's raises are the policy's decisions, whoever asked for the pull.
+OVERLAP_POLICY = Actor.system("overlap policy", via="job after pull")
 TRANSIENT = dict(autoretry_for=(LabelStudioUnavailable,), retry_backoff=10, retry_backoff_max=600, max_retries=6)
 
 
@@ -55,9 +58,12 @@ def send_rework_task(batch_id: int, requested_by: int | None = None) -> dict:
 
 @shared_task(acks_late=True, autoretry_for=(PullFailed,), retry_backoff=10, retry_backoff_max=600, max_retries=6)
 def pull_annotations_task(label_studio_project_id: int, full: bool = False, requested_by: int | None = None) -> dict:
-    label_studio_project = LabelStudioProject.objects.select_related("connection").get(pk=label_studio_project_id)
+    label_studio_project = LabelStudioProject.objects.select_related("connection", "batch__project").get(
+        pk=label_studio_project_id
+    )
     actor = job_actor("pull_annotations", requested_by, otherwise="Label Studio pull")
     run = pull_annotations(label_studio_project=label_studio_project, actor=actor, full=full)
+    apply_overlap_policies(actor=OVERLAP_POLICY, project_slug=label_studio_project.batch.project.slug)
     refresh_dashboards_task.delay()
     return {"run": run.pk, "created": run.created, "updated": run.updated, "deleted": run.deleted}
 
@@ -67,6 +73,7 @@ def sync_labelstudio_task(project_slug: str | None = None, full: bool = False, r
     """The periodic reconciliation: an incremental pull of every pushed project (or one project's)."""
     actor = job_actor("sync_labelstudio", requested_by, otherwise="Label Studio sync")
     pulled = len(sync_all(actor=actor, project_slug=project_slug, full=full))
+    apply_overlap_policies(actor=OVERLAP_POLICY, project_slug=project_slug)
     refresh_dashboards_task.delay()
     return pulled
 

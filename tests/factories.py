@@ -35,6 +35,15 @@ class UserFactory(factory.django.DjangoModelFactory):
     password = factory.django.Password("a-long-test-password")
 
 
+def member_of(role: str, **fields):
+    """A user in one of annotate's role groups (a project manager, a QA reviewer...); `fields` go to UserFactory."""
+    from django.contrib.auth.models import Group
+
+    user = UserFactory(**fields)
+    user.groups.add(Group.objects.get(name=role))
+    return user
+
+
 class VendorFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Vendor

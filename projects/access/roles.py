@@ -46,7 +46,9 @@ PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
     | {"slastatus": ("view",), "slaevent": ("change", "view")}
     | {model: ("add", "view") for model in ("datasetversion",)}
     | {model: ("view",) for model in ("datasetitem", "datasetexclusion", "rework")}
-    | {model: ("view",) for model in ("evaluationrun", "evaluationprediction")},
+    | {model: ("view",) for model in ("evaluationrun", "evaluationprediction")}
+    # Dynamic overlap: the PM keeps the policy; its changes to tasks' overlap are the policy's, only read.
+    | {"overlappolicy": _ALL, "overlapchange": ("view",)},
     QA_REVIEWER: {
         model: ("view",)
         for model in ("vendor", "annotator", "labelingproject", "batch", "task", "annotation", "annotationversion")
@@ -58,7 +60,7 @@ PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
     }
     | {model: ("view",) for model in ("slapolicy", "slastatus", "slaevent")}
     | {model: ("view",) for model in ("datasetversion", "datasetitem", "datasetexclusion", "rework")}
-    | {model: ("view",) for model in ("evaluationrun", "evaluationprediction")},
+    | {model: ("view",) for model in ("evaluationrun", "evaluationprediction", "overlappolicy", "overlapchange")},
     VENDOR_MANAGER: {
         model: ("view",)
         for model in (

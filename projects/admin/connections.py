@@ -2,12 +2,28 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.template.response import TemplateResponse
 from django.utils.html import format_html
 
+from projects.admin.refusals import refusals_shown
+from projects.audit import Actor
+from projects.labelstudio.adoption import adopt_project
 from projects.labelstudio.connections import check_connection
 from projects.labelstudio.tenancy import TenancyRefused, find_shared_servers, refuse_shared_server
 from projects.models import LabelStudioConnection
 from projects.models.server_addresses import server_address
+from projects.reporting.refresh import refresh_dashboards
+
+
+class AdoptProjectForm(forms.Form):
+    label_studio_project_id = forms.IntegerField(
+        min_value=1, label="Label Studio project id", help_text="The number in the project's address: /projects/N/."
+    )
+    project_slug = forms.SlugField(
+        max_length=60, label="Labeling project", help_text="Slug of the annotate project (made if new)."
+    )
+    batch_name = forms.CharField(max_length=120, required=False, help_text="Default: the Label Studio project's title.")
 
 
 class LabelStudioConnectionForm(forms.ModelForm):
@@ -67,7 +83,7 @@ class LabelStudioConnectionAdmin(admin.ModelAdmin):
     list_filter = ["edition", "is_active"]
     list_select_related = ["vendor"]
     readonly_fields = ["last_checked_at", "last_check_error"]
-    actions = ["check_now"]
+    actions = ["check_now", "adopt_a_project"]
 
     def changelist_view(self, request, extra_context=None):
         # From what is recorded (no server is called to render a page); checks and pushes record identities.
@@ -95,6 +111,42 @@ class LabelStudioConnectionAdmin(admin.ModelAdmin):
             summary = check_connection(connection)
             level = messages.ERROR if connection.last_check_error else messages.SUCCESS
             self.message_user(request, f"{connection.name}: {summary}", level)
+
+    @admin.action(description="Adopt a Label Studio project, with its history", permissions=["change"])
+    def adopt_a_project(self, request, queryset):
+        """A page asking which project and where it goes, then the adoption; one connection at a time."""
+        connections = list(queryset[:2])
+        if len(connections) != 1:
+            self.message_user(request, "Choose one connection: a project is adopted from one server.", messages.ERROR)
+            return None
+        connection = connections[0]
+        form = AdoptProjectForm(request.POST if "apply" in request.POST else None)
+        if form.is_valid():
+            with refusals_shown(request, what="Not adopted"):
+                result = adopt_project(
+                    connection=connection, label_studio_project_id=form.cleaned_data["label_studio_project_id"],
+                    project_slug=form.cleaned_data["project_slug"], batch_name=form.cleaned_data["batch_name"] or None,
+                    actor=Actor.person(request.user, via="admin"),
+                )  # fmt: skip
+                refresh_dashboards()
+                counts = result.annotations
+                self.message_user(
+                    request,
+                    f"Adopted as {result.label_studio_project.batch}: {result.tasks_created} tasks new, "
+                    f"{result.tasks_matched} already there; {counts.created} annotations new, {counts.unchanged} "
+                    f"unchanged; {result.accounts_linked} annotators linked. It is pulled from now on.",
+                    messages.SUCCESS,
+                )
+            return None
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Adopt a Label Studio project from {connection.name}",
+            "connection": connection,
+            "form": form,
+            "opts": self.model._meta,
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, "admin/projects/labelstudioconnection/adopt.html", context)
 
     @admin.display(description="token")
     def token_source(self, connection: LabelStudioConnection) -> str:

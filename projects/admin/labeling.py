@@ -10,6 +10,7 @@ from django.utils.html import format_html
 
 from projects.admin.dispatch import run_or_queue
 from projects.admin.display import joined
+from projects.admin.overlap import OverlapPolicyInline
 from projects.audit import Actor
 from projects.ingest.errors import ImportRefused
 from projects.ingest.uploads import import_upload
@@ -82,7 +83,7 @@ class LabelingProjectAdmin(admin.ModelAdmin):
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
     readonly_fields = ["created_by", "created_at", "updated_at"]
-    inlines = [BatchInline]
+    inlines = [BatchInline, OverlapPolicyInline]
     change_form_template = "admin/projects/labelingproject/change_form.html"
 
     def get_queryset(self, request):

@@ -21,7 +21,7 @@ from django.test.utils import override_settings
 
 from projects.audit import Actor
 from projects.demo import DEMO
-from projects.demo.services import ANNOTATORS, PROJECT_SLUG
+from projects.demo.services import ANNOTATORS, LIVE_BATCH_NAMES, PROJECT_SLUG
 from projects.demo.simulation import PROFILES, simulated_answer, simulated_lead_time
 from projects.errors import Refusal
 from projects.labeling.label_config import answer_to_result, parse_label_config
@@ -100,7 +100,7 @@ def connect_local_servers() -> list[LabelStudioConnection]:
 
 def push_demo_batches(project: LabelingProject, say: Say) -> int:
     pushed = 0
-    for batch in project.batches.select_related("vendor").order_by("name"):
+    for batch in project.batches.filter(name__in=LIVE_BATCH_NAMES).select_related("vendor").order_by("name"):
         result = push_batch(batch=batch, actor=DEMO)
         pushed += result.pushed
         say(f"  pushed {batch.name}: {result.pushed} new tasks → {result.project_url}")
@@ -198,7 +198,8 @@ def draw_demo_qa_samples(project: LabelingProject, say: Say) -> list[QASample]:
         status__in=(Task.Status.ANNOTATED, Task.Status.COMPLETED)
     )
     samples = []
-    for batch in project.batches.exclude(pk__in=unlabeled.values("batch_id")).filter(tasks__isnull=False).distinct():
+    live_batches = project.batches.filter(name__in=LIVE_BATCH_NAMES)  # the weeks before were reviewed back then
+    for batch in live_batches.exclude(pk__in=unlabeled.values("batch_id")).filter(tasks__isnull=False).distinct():
         sample = open_review_queue(batch=batch, actor=Actor.person(drawn_by, via="command demo"))
         say(f"  QA sample of {batch.name}: {sample.items.count()} annotations")
         samples.append(sample)
@@ -235,7 +236,8 @@ class DemoLabeledOffline(Refusal):
 
 def bring_demo_to_life(*, password: str, seed: int, say: Say) -> LiveOutcome:
     project = LabelingProject.objects.get(slug=PROJECT_SLUG)
-    if Annotation.objects.filter(task__project=project, connection__isnull=True).exists():
+    offline = Annotation.objects.filter(task__batch__in=project.batches.filter(name__in=LIVE_BATCH_NAMES))
+    if offline.filter(connection__isnull=True).exists():
         raise DemoLabeledOffline(
             "This demo was labeled without Label Studio (`demo` alone): rebuild it with `demo --reset --label-studio`."
         )

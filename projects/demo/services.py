@@ -20,6 +20,7 @@ from projects.access.grants import grant_role
 from projects.access.roles import ANNOTATOR, PROJECT_MANAGER, QA_REVIEWER, VENDOR_MANAGER, ensure_roles
 from projects.demo import DEMO
 from projects.demo.conversations import Conversation, generate_conversations
+from projects.demo.history import DemoPerson, import_history
 from projects.demo.simulation import model_prediction
 from projects.ingest.services import import_tasks
 from projects.labeling.label_config import LabelConfig, answer_to_result, parse_label_config
@@ -53,7 +54,7 @@ VENDOR_RATES = {
     "huayu-data": (VendorRate.Unit.PER_HOUR, Decimal("9.50"), "USD"),
 }
 # The rates start this long before the demo is built, so every simulated label is priced.
-RATES_VALID_FOR = dt.timedelta(days=30)
+RATES_VALID_FOR = dt.timedelta(days=45)
 # The project's SLA: a week from push to labels, and quality floors the spammer's vendor should struggle with.
 # Throughput is left unchecked: nobody labels a demo left idle, and the due-date forecast already watches pace.
 # No agreement floor: the simulated workforce agrees little everywhere (alpha about 0.2 on its weakest control,
@@ -82,6 +83,8 @@ BATCHES = (
     ("2026-W48 Lingua Works", "lingua-works", 12),
     ("2026-W48 Huayu Data", "huayu-data", 13),
 )
+# The batches labeled through the vendors' servers (or offline); the weeks before them come from history.py.
+LIVE_BATCH_NAMES = tuple(name for name, _, _ in BATCHES)
 
 
 @dataclass
@@ -170,32 +173,51 @@ def build_demo(*, seed: int = 7, tasks_per_batch: int = 60, reset: bool = False)
             created_by=get_user_model().objects.get(username="pm"),
         )
         now = timezone.now().replace(minute=0, second=0, microsecond=0)
-        start_index = 1
         config = parse_label_config(project.label_config)
-        everything: list[Conversation] = []
-        for name, vendor_slug, due_in_days in BATCHES:
-            batch = Batch.objects.create(
-                project=project,
-                name=name,
-                vendor=Vendor.objects.get(slug=vendor_slug),
-                target_count=tasks_per_batch,
-                due_at=now + dt.timedelta(days=due_in_days),
-            )
-            conversations = generate_conversations(rng, tasks_per_batch, start_index=start_index)
-            start_index += tasks_per_batch
-            everything += conversations
-            gold_rate = float(project.gold_rate)
-            with tempfile.TemporaryDirectory() as folder:
-                path = Path(folder) / f"{batch.name}.jsonl"
-                path.write_text(
-                    "\n".join(_task_line(item, rng.random() < gold_rate, config, rng) for item in conversations) + "\n",
-                    encoding="utf-8",
-                )
-                import_tasks(project=project, path=path, file_name=path.name, batch=batch, actor=DEMO)
+        everything = _import_live_batches(project, config, rng, tasks_per_batch, now)
+        everything += import_history(
+            project=project, config=config, people=_history_people(), rng=rng, tasks_per_batch=tasks_per_batch,
+            start_index=len(everything) + 1, now=now,
+        )  # fmt: skip
         _ensure_rates_and_sla_policy(project)
         ensure_default_error_categories(project=project)
         save_answer_key(everything)
     return DemoResult(project=project, created=True, password=password, logins=logins)
+
+
+def _import_live_batches(
+    project: LabelingProject, config: LabelConfig, rng: random.Random, tasks_per_batch: int, now: dt.datetime
+) -> list[Conversation]:
+    """Last week's and this week's batches, imported as a PM imports a week's tasks."""
+    start_index = 1
+    everything: list[Conversation] = []
+    for name, vendor_slug, due_in_days in BATCHES:
+        batch = Batch.objects.create(
+            project=project,
+            name=name,
+            vendor=Vendor.objects.get(slug=vendor_slug),
+            target_count=tasks_per_batch,
+            due_at=now + dt.timedelta(days=due_in_days),
+        )
+        conversations = generate_conversations(rng, tasks_per_batch, start_index=start_index)
+        start_index += tasks_per_batch
+        everything += conversations
+        with tempfile.TemporaryDirectory() as folder:
+            path = Path(folder) / f"{batch.name}.jsonl"
+            gold_rate = float(project.gold_rate)
+            lines = [_task_line(item, rng.random() < gold_rate, config, rng) for item in conversations]
+            path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+            import_tasks(project=project, path=path, file_name=path.name, batch=batch, actor=DEMO)
+    return everything
+
+
+def _history_people() -> dict[str, list[DemoPerson]]:
+    """The demo annotators by vendor, with the user ids their vendor's Label Studio gave them (the admin is 1)."""
+    people: dict[str, list[DemoPerson]] = {}
+    for number, item in enumerate(ANNOTATORS, start=2):
+        person = DemoPerson(item.username, item.full_name, item.profile, label_studio_user_id=number)
+        people.setdefault(item.vendor_slug, []).append(person)
+    return people
 
 
 def _ensure_rates_and_sla_policy(project: LabelingProject) -> None:

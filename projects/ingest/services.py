@@ -20,6 +20,7 @@ from django.db import IntegrityError, transaction
 from projects.audit import Actor, records_actor
 from projects.ingest.errors import ImportRefused, RowError
 from projects.ingest.external_ids import ExternalIdIndex
+from projects.ingest.past_work import PastWorkReader
 from projects.ingest.readers import LineDecoder, UnreadableFile, detect_format, read_records
 from projects.ingest.redaction import RedactionConfigError, RedactionPolicy, RedactionReport, parse_policy, redact_data
 from projects.ingest.validation import Limits, RecordValidator, TaskRow
@@ -41,6 +42,8 @@ class ImportResult:
     languages: dict[str, int]
     # Counts only, as stored on TaskImport.redaction_report.
     redaction_report: dict
+    # Annotations made before annotate (a Label Studio export's), kept with their own times and authors.
+    past_work_count: int = 0
 
 
 @dataclass
@@ -73,14 +76,14 @@ def import_tasks(
     """
     path = Path(path)
     file_name = file_name or path.name
-    file_format, validator, policy = _prepare(project, file_name)
+    file_format, validator, policy = _prepare(project, file_name, batch)
     with tempfile.TemporaryFile("w+", encoding="utf-8") as spool:
         checked = _FileCheck(
             project=project, path=path, file_name=file_name, file_format=file_format,
             validator=validator, policy=policy, spool=spool, progress=progress,
         ).run()  # fmt: skip
         redaction_report = _redaction_report(project, policy, checked)
-        task_import = _write(
+        task_import, past_work_count = _write(
             project=project, batch=batch, user=actor.user, file_name=file_name, file_format=file_format,
             checked=checked, redaction_report=redaction_report, spool=spool, progress=progress,
         )  # fmt: skip
@@ -92,10 +95,13 @@ def import_tasks(
         file_format=file_format,
         languages=checked.languages,
         redaction_report=redaction_report,
+        past_work_count=past_work_count,
     )
 
 
-def _prepare(project: LabelingProject, file_name: str) -> tuple[str, RecordValidator, RedactionPolicy]:
+def _prepare(
+    project: LabelingProject, file_name: str, batch: Batch | None
+) -> tuple[str, RecordValidator, RedactionPolicy]:
     """The file's format, the validator of its rows and the project's redaction policy; refused if any is wrong."""
     try:
         config = cached_label_config(project.label_config)
@@ -117,6 +123,8 @@ def _prepare(project: LabelingProject, file_name: str) -> tuple[str, RecordValid
             max_field_chars=settings.IMPORT_MAX_FIELD_CHARS,
             max_external_id_chars=settings.IMPORT_MAX_EXTERNAL_ID_CHARS,
         ),
+        # Past work is credited to the batch's vendor's annotators (anyone's, for tasks in no batch yet).
+        past_work=PastWorkReader(config=config, vendor=batch.vendor if batch else None),
     )
     return file_format, validator, policy
 
@@ -140,8 +148,8 @@ def _write(
     redaction_report: dict,
     spool: IO[str],
     progress: ProgressCallback | None,
-) -> TaskImport:
-    """The import and its spooled tasks, in one transaction."""
+) -> tuple[TaskImport, int]:
+    """The import, its spooled tasks and their past work, in one transaction; how many past annotations."""
     try:
         with transaction.atomic():
             task_import = TaskImport.objects.create(
@@ -149,7 +157,7 @@ def _write(
                 encoding=checked.encoding, task_count=checked.task_count, created_by=user,
                 redaction_report=redaction_report,
             )  # fmt: skip
-            write_spooled_tasks(
+            past_work_count = write_spooled_tasks(
                 spool=spool, project=project, batch=batch, task_import=task_import,
                 chunk_size=settings.IMPORT_CHUNK_SIZE,
                 on_chunk=(lambda done: progress("importing", done, checked.task_count)) if progress else None,
@@ -159,7 +167,7 @@ def _write(
         raise ImportRefused(
             [RowError(file_name, None, "external_id", f"already imported into {project.slug} meanwhile: {error}")]
         ) from None
-    return task_import
+    return task_import, past_work_count
 
 
 class _FileCheck:

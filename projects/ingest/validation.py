@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from projects.ingest.errors import RowError
 from projects.ingest.language import detect_language, texts_of
+from projects.ingest.past_work import PastWorkReader
 from projects.ingest.readers import RawRecord
 from projects.labeling.label_config import LabelConfig, answer_to_result, result_errors
 
@@ -27,6 +28,8 @@ class TaskRow:
     predictions: list
     # The data as the file had it, when redaction changed it and the project keeps originals.
     original_data: dict | None = None
+    # Annotations made before annotate (a Label Studio export's, other than ground truth), as stored rows.
+    past_work: tuple[dict, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -38,8 +41,17 @@ class Limits:
 class RecordValidator:
     """Turns raw records into TaskRows or RowErrors for one file and one label config."""
 
-    def __init__(self, *, config: LabelConfig, file_name: str, file_format: str, limits: Limits) -> None:
+    def __init__(
+        self,
+        *,
+        config: LabelConfig,
+        file_name: str,
+        file_format: str,
+        limits: Limits,
+        past_work: PastWorkReader | None = None,
+    ) -> None:
         self.config = config
+        self.past_work = past_work
         self.file_name = file_name
         self.file_format = file_format
         self.limits = limits
@@ -67,11 +79,18 @@ class RecordValidator:
             raw_external_id = values.get("id")
 
         external_id = self._external_id(raw_external_id, error)
+        task = repr(external_id or values.get("id"))
         if self.file_format == "csv":
             data = self._parse_structured_cells(data, error)
-        self._check_data(data, error)
+        if self.file_format == "labelstudio" and not data and ("data" in values or "annotations" in values):
+            error("data", f"task {task}: missing: a Label Studio task keeps what annotators see in its data")
+        else:
+            self._check_data(data, error)
         gold_answer = self._gold_answer(values, error)
         predictions = self._predictions(values.get("predictions"), error)
+        past_work: list[dict] = []
+        if self.file_format == "labelstudio" and self.past_work is not None:
+            past_work = self.past_work.read(values.get("annotations"), task=task, error=error)
         if errors:
             return errors
         return TaskRow(
@@ -82,6 +101,7 @@ class RecordValidator:
             is_gold=gold_answer is not None,
             gold_answer=gold_answer,
             predictions=predictions,
+            past_work=tuple(past_work),
         )
 
     def _external_id(self, raw: object, error) -> str:

@@ -10,13 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from projects.labeling.authors import label_studio_email
 from projects.labelstudio.client import LabelStudioClient
 from projects.models import Annotator, AnnotatorAccount, LabelStudioConnection
 
-
-def label_studio_email(annotator: Annotator) -> str:
-    user = annotator.user
-    return (user.email or f"{user.get_username()}@annotate.local").lower()
+__all__ = ["ensure_annotator_accounts", "label_studio_email"]
 
 
 def ensure_annotator_accounts(

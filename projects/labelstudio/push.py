@@ -21,6 +21,7 @@ from projects.labelstudio.connections import connection_for_batch
 from projects.labelstudio.tenancy import check_tenancy
 from projects.labelstudio.webhooks import ensure_webhook
 from projects.models import Batch, LabelStudioConnection, LabelStudioProject, PushedTask, Task
+from projects.models.overlap import starting_overlap
 
 ProgressCallback = Callable[[int, int], None]
 
@@ -143,7 +144,7 @@ def _ensure_project(client, batch, connection, config_version) -> LabelStudioPro
             description=f"{batch.project.name}: {batch.name}. Managed by annotate ({marker}).",
             label_config=config_version.label_config,
             instructions=config_version.guidelines,
-            overlap=batch.project.overlap,
+            overlap=starting_overlap(batch.project),
         )["id"]
     project, _ = LabelStudioProject.objects.get_or_create(
         batch=batch,

@@ -21,6 +21,7 @@ from projects.models.labelstudio import (
     SyncRun,
     WebhookEvent,
 )
+from projects.models.overlap import OverlapChange, OverlapPolicy
 from projects.models.quality import (
     Adjudication,
     BatchDecision,
@@ -59,6 +60,8 @@ __all__ = [
     "LabelStudioProject",
     "LabelTally",
     "LabelingProject",
+    "OverlapChange",
+    "OverlapPolicy",
     "ProjectConfigVersion",
     "PushedTask",
     "QASample",

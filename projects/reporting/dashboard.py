@@ -25,6 +25,7 @@ from projects.reporting.tallies import refresh_stale_tallies
 from projects.sla import forecast
 from projects.sla.figures import measure_batch
 from projects.sla.queries import statuses_by_severity
+from projects.workforce.queries import OverlapSavings, overlap_savings
 
 LIVE = Q(is_deleted=False, was_cancelled=False)
 LABELING_STATUSES = (Batch.Status.PUSHED, Batch.Status.IN_PROGRESS)
@@ -103,6 +104,7 @@ class Dashboard:
     flags: list[AnnotatorFlags] = field(default_factory=list)
     flags_as_of: dt.datetime | None = None
     open_batches: list[Batch] = field(default_factory=list)
+    overlap: OverlapSavings | None = None  # dynamic overlap against fixed, when the project has a policy
 
 
 def within_days(start: dt.date | None, end: dt.date | None, field_name: str) -> Q:
@@ -348,6 +350,7 @@ def project_dashboard(
         flags=flags,
         flags_as_of=flags_as_of,
         open_batches=open_batches(project=project),
+        overlap=overlap_savings(project=project),
     )
     try:
         dashboard.costs = vendor_costs(project=project)

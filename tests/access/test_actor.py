@@ -115,3 +115,13 @@ def test_a_write_use_case_called_without_an_actor_is_a_type_error_not_an_unattri
 def test_only_a_person_acknowledges_an_sla_event():
     with pytest.raises(AcknowledgementRefused, match="Only a person acknowledges"):
         acknowledge_event(event=SlaEvent(pk=1), actor=Actor.system("SLA monitor", via="job"), comment="Seen.")
+
+
+def test_the_admins_audit_log_names_annotate_itself_and_the_interface(client):
+    with Actor.system("SLA monitor", via="job check_slas").recorded():
+        BatchFactory(name="W49 Lingua")
+    client.force_login(UserFactory(username="root", is_staff=True, is_superuser=True))
+
+    page = client.get("/admin/auditlog/logentry/").content.decode()
+
+    assert "annotate (SLA monitor) <small>via job check_slas</small>" in page

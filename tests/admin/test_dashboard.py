@@ -166,8 +166,8 @@ def test_the_project_list_links_each_dashboard(client):
 # The page once its batches are counted and its flags kept (the beat does both): session, user and permissions,
 # the project, a stale-batch check before each tally read, progress (plan, first labels, labels), quality (gold,
 # reviews), the SLA board, the flag snapshot and the flagged annotators, the open batches, costs (tallies, rates,
-# vendors), and the admin's sidebar.
-DASHBOARD_QUERIES = 30
+# vendors), the overlap policy, and the admin's sidebar.
+DASHBOARD_QUERIES = 31
 
 
 @pytest.mark.parametrize("tasks_per_vendor", [3, 30])

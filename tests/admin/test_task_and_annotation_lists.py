@@ -8,8 +8,8 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from projects.admin.tasks import AnnotationAdmin, TaskAdmin
 from projects.admin.pagination import LargeTablePaginator
+from projects.admin.tasks import AnnotationAdmin, TaskAdmin
 from projects.models import Annotation, Task
 from tests.factories import AnnotationFactory, AnnotatorFactory, BatchFactory, LabelingProjectFactory, TaskFactory
 

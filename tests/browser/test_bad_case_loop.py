@@ -7,7 +7,6 @@ import json
 from decimal import Decimal
 
 import pytest
-from django.contrib.auth.models import Group
 from playwright.sync_api import expect
 
 from projects.access.roles import PROJECT_MANAGER, QA_REVIEWER
@@ -33,7 +32,7 @@ from projects.quality.consensus.build import aggregate_batch
 from projects.quality.review.verdicts import decide_batch, record_review
 from projects.quality.sampling.qa_sample import draw_qa_sample
 from tests.actors import SYSTEM, actor_for
-from tests.factories import BatchFactory, LabelingProjectFactory, TaskFactory, UserFactory
+from tests.factories import BatchFactory, LabelingProjectFactory, TaskFactory, member_of
 from tests.labelstudio.helpers import choice
 
 pytestmark = [pytest.mark.browser, pytest.mark.labelstudio, pytest.mark.django_db(transaction=True)]
@@ -68,12 +67,6 @@ OVERLAP = 3  # every task is labeled by all three of the vendor's annotators
 def truth_of(external_id: str) -> str:
     """The scenario a conversation really is; a bad-case copy ("<id>~<run>") is the same conversation."""
     return LABELS[int(external_id.split("~")[0].rsplit("-", 1)[1]) % len(LABELS)]
-
-
-def member_of(role: str, **fields):
-    user = UserFactory(**fields)
-    user.groups.add(Group.objects.get(name=role))
-    return user
 
 
 def label_in_label_studio(label_studio_project: LabelStudioProject) -> int:

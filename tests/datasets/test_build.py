@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 
 import pytest
-from django.contrib.auth.models import Group
 from django.db.models import ProtectedError
 from rest_framework.authtoken.models import Token
 
@@ -24,15 +23,9 @@ from projects.models import (
     Review,
 )
 from tests.actors import actor_for
-from tests.factories import AnnotationFactory, LabelingProjectFactory, TaskFactory, UserFactory
+from tests.factories import AnnotationFactory, LabelingProjectFactory, TaskFactory, member_of
 
 pytestmark = pytest.mark.django_db
-
-
-def member_of(role: str, **fields):
-    user = UserFactory(**fields)
-    user.groups.add(Group.objects.get(name=role))
-    return user
 
 
 def consensus(task, label, confidence=0.9, control="scenario", method="dawid_skene"):

@@ -36,8 +36,9 @@ def test_demo_builds_two_vendors_six_annotators_batches_and_gold(db, settings):
     assert Vendor.objects.count() == 2
     assert Annotator.objects.count() == 6
     assert set(Annotator.objects.values_list("vendor__slug", flat=True)) == {"lingua-works", "huayu-data"}
-    assert Batch.objects.filter(project=project).count() == 4
-    assert project.tasks.count() == 240
+    # Last week's and this week's batches, and the four weeks before them brought in as past work.
+    assert Batch.objects.filter(project=project).count() == 4 + 8
+    assert project.tasks.count() == 720
     assert project.tasks.filter(batch__isnull=True).count() == 0
     assert project.tasks.filter(is_gold=True).exists()
     languages = set(project.tasks.values_list("language", flat=True))
@@ -69,7 +70,7 @@ def test_demo_run_twice_keeps_the_existing_project(db, settings):
     build_demo(tasks_per_batch=10)
     result = build_demo(tasks_per_batch=10)
     assert not result.created
-    assert Task.objects.count() == 40
+    assert Task.objects.count() == 120
     assert VendorRate.objects.count() == 2
     assert SlaPolicy.objects.count() == 1
 

@@ -9,7 +9,7 @@ from django.contrib.auth import get_user_model
 
 from projects.demo import live
 from projects.demo.live import label_like_the_workforce, push_demo_batches
-from projects.demo.services import build_demo
+from projects.demo.services import LIVE_BATCH_NAMES, build_demo
 from projects.labelstudio.client import LabelStudioClient
 from projects.labelstudio.sync import sync_all
 from projects.models import (
@@ -52,8 +52,10 @@ def test_the_workforce_labels_through_label_studio_and_the_pull_attributes_each_
     assert label_like_the_workforce(result.project, seed=7, say=lambda line: None) == 0, "a rerun labels nothing twice"
     sync_all(project_slug=result.project.slug, actor=SYSTEM)
 
-    annotations = Annotation.objects.filter(task__project=result.project).select_related("annotator__user")
+    live_batches = result.project.batches.filter(name__in=LIVE_BATCH_NAMES)  # the weeks before came as past work
+    annotations = Annotation.objects.filter(task__batch__in=live_batches).select_related("annotator__user")
     assert annotations.count() == 48
+    assert not Annotation.objects.filter(connection__isnull=False).exclude(pk__in=annotations).exists()
     assert not annotations.filter(annotator__isnull=True).exists()
     spam = Counter(
         region["value"]["choices"][0]
@@ -62,7 +64,7 @@ def test_the_workforce_labels_through_label_studio_and_the_pull_attributes_each_
         if region["from_name"] == "scenario"
     )
     assert list(spam) == ["refund"]
-    assert Task.objects.filter(project=result.project, status=Task.Status.ANNOTATED).count() == 24
+    assert Task.objects.filter(batch__in=live_batches, status=Task.Status.ANNOTATED).count() == 24
 
 
 def _counts() -> dict[str, int]:
@@ -125,8 +127,8 @@ def test_the_demo_ends_priced_with_qa_samples_sla_states_and_webhooks_registered
         assert row.sample is not None and row.sample.seed == row.batch.pk
         assert row.sample.items.filter(status=QASampleItem.Status.PENDING).exists()
 
-    assert outcome.sla.checked == 4
-    assert SlaStatus.objects.filter(batch__project=result.project, checked_at__isnull=False).count() == 4
+    assert outcome.sla.checked == 4 + 8  # and the four earlier weeks' batches of both vendors
+    assert SlaStatus.objects.filter(batch__project=result.project, checked_at__isnull=False).count() == 4 + 8
 
     before = _counts()
     build_demo(tasks_per_batch=8)

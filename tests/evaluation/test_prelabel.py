@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from django.contrib.auth.models import Group
 from django.core.management import call_command
 from django.urls import reverse
 
@@ -17,6 +16,7 @@ from tests.factories import (
     LabelingProjectFactory,
     TaskFactory,
     UserFactory,
+    member_of,
 )
 
 
@@ -128,16 +128,10 @@ def test_the_command_prints_the_table(project, capsys):
     assert "refund | 5 | 60% (3/5" in output
 
 
-def member_of(role: str):
-    user = UserFactory(is_staff=True)
-    user.groups.add(Group.objects.get(name=role))
-    return user
-
-
 @pytest.mark.django_db
 @pytest.mark.parametrize("role", [PROJECT_MANAGER, QA_REVIEWER])
 def test_internal_roles_read_the_prelabel_page(client, project, role):
-    client.force_login(member_of(role))
+    client.force_login(member_of(role, is_staff=True))
 
     response = client.get(reverse("admin:projects_evaluationrun_prelabel", args=[project.pk]))
 
@@ -150,7 +144,7 @@ def test_internal_roles_read_the_prelabel_page(client, project, role):
 
 @pytest.mark.django_db
 def test_a_vendor_manager_cannot_reach_the_prelabel_page(client, project):
-    client.force_login(member_of(VENDOR_MANAGER))
+    client.force_login(member_of(VENDOR_MANAGER, is_staff=True))
 
     response = client.get(reverse("admin:projects_evaluationrun_prelabel", args=[project.pk]))
 

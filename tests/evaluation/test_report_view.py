@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 
 import pytest
-from django.contrib.auth.models import Group
 from django.urls import reverse
 
 from projects.access.roles import ANNOTATOR, PROJECT_MANAGER, QA_REVIEWER, VENDOR_MANAGER
@@ -13,15 +12,9 @@ from projects.datasets.builds import build_dataset_version
 from projects.evaluation.runs import evaluate_predictions
 from projects.models import Batch, ItemConsensus
 from tests.actors import actor_for
-from tests.factories import LabelingProjectFactory, TaskFactory, UserFactory
+from tests.factories import LabelingProjectFactory, TaskFactory, member_of
 
 pytestmark = pytest.mark.django_db
-
-
-def member_of(role: str, **fields):
-    user = UserFactory(**fields)
-    user.groups.add(Group.objects.get(name=role))
-    return user
 
 
 @pytest.fixture

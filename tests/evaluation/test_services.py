@@ -7,7 +7,6 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-from django.contrib.auth.models import Group
 from django.core.management import call_command
 
 from projects.access.roles import PROJECT_MANAGER
@@ -19,7 +18,7 @@ from projects.evaluation.errors import EvaluationRefused, PredictionFileError
 from projects.evaluation.runs import compare_runs, evaluate_predictions
 from projects.models import Batch, EvaluationPrediction, EvaluationRun, ItemConsensus, Task
 from tests.actors import actor_for
-from tests.factories import BatchFactory, LabelingProjectFactory, TaskFactory, UserFactory
+from tests.factories import BatchFactory, LabelingProjectFactory, TaskFactory, member_of
 
 pytestmark = pytest.mark.django_db
 
@@ -39,12 +38,6 @@ GOLD = [
 PREDICTIONS_A = [*GOLD[:8], "damaged", "refund"]
 PREDICTIONS_B = [*GOLD[:6], "refund", "refund", "not_received", "refund"]
 SCORES = [0.95, 0.9, 0.85, 0.8, 0.9, 0.55, 0.7, 0.65, 0.99, 0.6]
-
-
-def member_of(role: str, **fields):
-    user = UserFactory(**fields)
-    user.groups.add(Group.objects.get(name=role))
-    return user
 
 
 @pytest.fixture

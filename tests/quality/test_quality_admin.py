@@ -3,29 +3,22 @@
 from __future__ import annotations
 
 import pytest
-from django.contrib.auth.models import Group
 
 from projects.access.roles import PROJECT_MANAGER, QA_REVIEWER
 from projects.quality.consensus.build import aggregate_batch
 from projects.quality.review.verdicts import record_review
 from projects.quality.sampling.qa_sample import draw_qa_sample
 from tests.actors import actor_for
-from tests.factories import ErrorCategoryFactory, UserFactory
+from tests.factories import ErrorCategoryFactory, member_of
 from tests.quality.simulated_workforce import simulate_batch
 
 pytestmark = pytest.mark.django_db
 LISTS = ("qasample", "qasampleitem", "review", "adjudication", "itemconsensus", "goldretirement", "batchdecision")
 
 
-def member_of(role: str):
-    user = UserFactory(is_staff=True)
-    user.groups.add(Group.objects.get(name=role))
-    return user
-
-
 def test_a_project_manager_adds_error_categories_and_reads_every_quality_list(client):
     simulated = simulate_batch(seed=2, tasks=20)
-    manager = member_of(PROJECT_MANAGER)
+    manager = member_of(PROJECT_MANAGER, is_staff=True)
     sample = draw_qa_sample(batch=simulated.batch, seed=1, actor=actor_for(manager))
     category = ErrorCategoryFactory(project=simulated.project, name="wrong scenario")
     record_review(
@@ -53,7 +46,7 @@ def test_a_project_manager_adds_error_categories_and_reads_every_quality_list(cl
 
 def test_a_qa_reviewer_reads_the_taxonomy_but_cannot_change_it(client):
     category = ErrorCategoryFactory()
-    client.force_login(member_of(QA_REVIEWER))
+    client.force_login(member_of(QA_REVIEWER, is_staff=True))
 
     assert client.get("/admin/projects/errorcategory/").status_code == 200
     assert client.get("/admin/projects/review/").status_code == 200

@@ -43,6 +43,10 @@ class Command(AnnotateCommand):
                 f"from {result.file_format} ({result.encoding}); languages: {languages or 'none'}."
             )
         )
+        if result.past_work_count:
+            self.stdout.write(
+                f"Past work: {result.past_work_count} annotations, with their own times, lead times and annotators."
+            )
         self.stdout.write(redaction_summary(result.redaction_report))
 
 

@@ -3,8 +3,13 @@ from __future__ import annotations
 from django.core.management.base import CommandError
 from tqdm import tqdm
 
+from projects.audit import Actor
 from projects.labelstudio.sync import sync_all
 from projects.management.base import AnnotateCommand
+from projects.workforce.overlap import apply_overlap_policies
+
+# Dynamic overlap's raises are the policy's decisions, whoever ran the pull.
+OVERLAP_POLICY = Actor.system("overlap policy", via="command sync_labelstudio")
 
 
 class Command(AnnotateCommand):
@@ -46,6 +51,13 @@ class Command(AnnotateCommand):
             )
             if outcome.drift:
                 self.stdout.write(self.style.WARNING(f"  drift: {outcome.drift}"))
+        for slug, overlap_run in apply_overlap_policies(actor=OVERLAP_POLICY, project_slug=project).items():
+            self.stdout.write(
+                f"{slug}: overlap raised on {overlap_run.raised} tasks, {overlap_run.stopped} done, "
+                f"{overlap_run.waiting} waiting, {overlap_run.reapplied} re-applied after drift"
+            )
+            for problem in overlap_run.drifted + overlap_run.errors:
+                self.stdout.write(self.style.WARNING(f"  overlap: {problem}"))
         if not outcomes:
             self.stdout.write("Nothing pushed yet: no Label Studio project to pull.")
         if failed:

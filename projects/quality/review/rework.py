@@ -37,12 +37,17 @@ class ReworkResult:
 
 
 def rejected_annotations(batch: Batch) -> QuerySet[Annotation]:
-    """Live annotations of the batch whose latest review rejected them and that were not sent back yet."""
+    """Live annotations of the batch whose latest review rejected them and that were not sent back yet.
+
+    Gold tasks never go back: their answer is known, and the reviewer's feedback on them would give it away.
+    """
     rejections = latest_reviews(annotations=Annotation.objects.filter(task__batch=batch)).filter(
         verdict=Review.Verdict.REJECT, annotation=OuterRef("pk")
     )
     return (
-        Annotation.objects.filter(task__batch=batch, is_deleted=False, rework__isnull=True, connection__isnull=False)
+        Annotation.objects.filter(
+            task__batch=batch, task__is_gold=False, is_deleted=False, rework__isnull=True, connection__isnull=False
+        )
         .annotate(latest_review_id=Subquery(rejections.values("pk")[:1]))
         .filter(latest_review_id__isnull=False)
         .select_related("task", "connection")
