@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('projects', '0015_vendor_time_zone_and_decision_comment'),
+        ('projects', '0016_overlap_policy'),
     ]
 
     operations = [
