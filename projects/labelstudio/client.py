@@ -331,12 +331,6 @@ class LabelStudioClient:
                 return
             page += 1
 
-    def export_tasks(self, project_id: int) -> list[dict]:
-        """Every task with its annotations, as Label Studio's JSON export, in memory (a pull streams it instead)."""
-        from projects.labelstudio.exports import exported_tasks
-
-        return exported_tasks(self, project_id)
-
     def create_annotation(self, task_id: int, *, result: list, completed_by: int, lead_time: float,
                           was_cancelled: bool = False) -> dict:  # fmt: skip
         return self.request(

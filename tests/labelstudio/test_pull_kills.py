@@ -21,6 +21,7 @@ from django.db import connection
 from django.db.models import Count
 
 from projects.labelstudio.client import LabelStudioClient
+from projects.labelstudio.exports import exported_tasks
 from projects.labelstudio.push import push_batch
 from projects.models import Annotation, LabelStudioProject, SyncRun
 from tests.actors import SYSTEM
@@ -120,7 +121,8 @@ def test_a_full_pull_killed_twenty_times_still_equals_label_studios_export(vendo
     repeated = Annotation.objects.values("connection", "label_studio_id").annotate(copies=Count("pk"))
     assert not repeated.filter(copies__gt=1).exists(), report
     assert assert_mirrors_label_studio_export(project) == Annotation.objects.filter(is_deleted=False).count(), report
-    exported_ids = {item["id"] for task in client.export_tasks(project.label_studio_id) for item in task["annotations"]}
+    exported = exported_tasks(client, project.label_studio_id)
+    exported_ids = {item["id"] for task in exported for item in task["annotations"]}
     gone = set(Annotation.objects.filter(is_deleted=True).values_list("label_studio_id", flat=True))
     assert not gone & exported_ids, report
     assert Annotation.objects.count() == len(exported_ids | gone), report
