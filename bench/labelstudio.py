@@ -388,13 +388,13 @@ def bench_full_pull(token: str, batch, connection, task_count: int) -> tuple[dic
         progress=progress_printer("pull", task_count // 10),
     )
     seconds = time.perf_counter() - started
+    rss_mb = peak_rss_mb()  # before the second export below, which holds its download in memory
     if run.created != task_count:
         sys.exit(f"full pull created {run.created} annotations, expected {task_count}")
     # Label Studio's export time drifts with the machine's load: timed again after the pull, the mean is the reference.
     export_after, _ = label_studio_export(token, label_studio_project.label_studio_id)
     say(f"  export again after the pull: {export_after:.1f} s")
     export_seconds = (export_seconds + export_after) / 2
-    rss_mb = peak_rss_mb()
     how = "VmHWM after reset" if exact else "ru_maxrss (whole process)"
     say(f"  full pull: {seconds:.1f} s, {run.created:,} created")
     say(f"  full pull peak RSS {rss_mb:.0f} MB ({how}; {before_mb:.0f} MB before)")

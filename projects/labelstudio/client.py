@@ -294,42 +294,38 @@ class LabelStudioClient:
         fields: str = "all",
         page_size: int = 500,
     ) -> Iterator[dict]:
-        """Tasks of a project, page by page, ordered by updated_at, optionally filtered.
+        """Tasks of a project in id order, a page at a time, optionally filtered.
 
-        With fields="all", each task carries its annotations, skipped ones too.
-        `include` narrows the fields of the task and of its annotations alike: name the
-        annotation fields wanted as well ("id,annotations,result,..."), or they come
-        back as id and updated_at only.
+        Each page asks for the tasks past the last id read, not for page N: a task that changes
+        while the list is read neither shifts the pages after it (and so makes one skip a task)
+        nor comes twice, and a deep page costs what the first does. With fields="all", each task
+        carries its annotations, skipped ones too. `include` narrows the fields of the task and
+        of its annotations alike: name the annotation fields wanted as well ("id,annotations,
+        result,..."), or they come back as id and updated_at only; it must name id.
         """
-        query: dict[str, Any] = {"ordering": ["tasks:updated_at"]}
-        if filters:
-            query["filters"] = {"conjunction": "and", "items": filters}
-        page = 1
+        last_id = 0
         while True:
-            try:
-                answer = self.request(
-                    "GET",
-                    "api/tasks/",
-                    what=f"list tasks of project {project_id}",
-                    params={
-                        "project": project_id,
-                        "page": page,
-                        "page_size": page_size,
-                        "fields": fields,
-                        **({"include": include} if include else {}),
-                        "query": json.dumps(query),
-                    },
-                    not_found="__last_page__",
-                )
-            except LabelStudioNotFound as error:
-                if str(error) == "__last_page__":
-                    return
-                raise
+            after = {"filter": "filter:tasks:id", "operator": "greater", "type": "Number", "value": last_id}
+            query = {"filters": {"conjunction": "and", "items": [*(filters or []), after]}, "ordering": ["tasks:id"]}
+            answer = self.request(
+                "GET",
+                "api/tasks/",
+                what=f"list tasks of project {project_id}",
+                params={
+                    "project": project_id,
+                    "page": 1,
+                    "page_size": page_size,
+                    "fields": fields,
+                    **({"include": include} if include else {}),
+                    "query": json.dumps(query),
+                },
+                not_found=f"Project {project_id} no longer exists on Label Studio at {self.url}.",
+            )
             tasks = answer.get("tasks", [])
             yield from tasks
             if len(tasks) < page_size:
                 return
-            page += 1
+            last_id = tasks[-1]["id"]
 
     def create_annotation(self, task_id: int, *, result: list, completed_by: int, lead_time: float,
                           was_cancelled: bool = False) -> dict:  # fmt: skip

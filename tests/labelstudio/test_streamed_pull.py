@@ -122,3 +122,32 @@ def test_a_stopped_full_pull_whose_snapshot_is_gone_starts_a_new_one(vendor_conn
     assert (again.tasks_seen, again.created, again.unchanged) == (8, 4, 4)
     assert assert_mirrors_label_studio_export(label_studio_project) == 8
     _no_duplicates(label_studio_project)
+
+
+def test_an_edit_during_an_incremental_pull_does_not_make_it_skip_a_task(vendor_connection, settings):
+    settings.LABEL_STUDIO_PULL_PAGE_SIZE = 2
+    settings.LABEL_STUDIO_PULL_OVERLAP_SECONDS = 0
+    label_studio_project, annotation_ids = _labeled_project(vendor_connection, tasks=6, per_task=1)
+    pull_annotations(label_studio_project=label_studio_project, actor=SYSTEM)
+    client = LabelStudioClient.for_connection(vendor_connection)
+
+    def edit(annotation_id: int, scenario: str) -> None:
+        client.request(
+            "PATCH", f"api/annotations/{annotation_id}/", what="edit", body={"result": [choice("scenario", scenario)]}
+        )
+
+    for annotation_id in annotation_ids:
+        edit(annotation_id, "refund")
+
+    def annotator_edits_a_task_already_read(done: int, total: int | None) -> None:
+        if done == 2:  # the first task read moves to the end of the list ordered by updated_at
+            edit(annotation_ids[0], "damaged")
+
+    run = pull_annotations(
+        label_studio_project=label_studio_project, actor=SYSTEM, progress=annotator_edits_a_task_already_read
+    )
+
+    assert run.kind == SyncRun.Kind.INCREMENTAL
+    assert run.updated >= 6
+    pull_annotations(label_studio_project=label_studio_project, actor=SYSTEM)  # brings the edit made meanwhile
+    assert assert_mirrors_label_studio_export(label_studio_project) == 6
