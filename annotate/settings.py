@@ -309,6 +309,8 @@ LABEL_STUDIO_PULL_OVERLAP_SECONDS = env_int("LABEL_STUDIO_PULL_OVERLAP_SECONDS",
 # Django admin (no API does it), signed in as its superuser; empty password: a person does it by hand.
 LABEL_STUDIO_ADMIN_EMAIL = env_str("LABEL_STUDIO_ADMIN_EMAIL", "admin@annotate.local")
 LABEL_STUDIO_ADMIN_PASSWORD = env_str("LABEL_STUDIO_ADMIN_PASSWORD")
+# A full pull that stopped resumes in its export snapshot while the snapshot is younger than this; past it, a new one.
+LABEL_STUDIO_PULL_RESUME_SECONDS = env_int("LABEL_STUDIO_PULL_RESUME_SECONDS", 6 * 3600, minimum=0)
 # Where Label Studio servers reach annotate's webhook receiver (empty: no webhooks, pull only).
 ANNOTATE_WEBHOOK_BASE_URL = env_str("ANNOTATE_WEBHOOK_BASE_URL")
 # Encrypts credentials stored in the database (projects/secrets.py); empty: derived from SECRET_KEY.

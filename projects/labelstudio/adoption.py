@@ -26,6 +26,7 @@ from projects.labeling.authors import AuthorMap
 from projects.labeling.label_config import LabelConfigError, parse_label_config
 from projects.labeling.services import current_config_version
 from projects.labelstudio.client import LabelStudioClient
+from projects.labelstudio.exports import exported_tasks
 from projects.labelstudio.tenancy import check_tenancy
 from projects.labelstudio.upsert import PullCounts, apply_label_studio_tasks, parse_time
 from projects.labelstudio.webhooks import ensure_webhook
@@ -151,7 +152,7 @@ def _read(
             f"Batch {batch} already has a Label Studio project on {connection.name}; adopt {where} into another "
             "batch (--batch NAME). Nothing was adopted."
         )
-    tasks = list(client.export_tasks(label_studio_project_id))
+    tasks = list(exported_tasks(client, label_studio_project_id))
     return _Plan(live=live, project=project, batch=batch, batch_name=batch_name, link=link, tasks=tasks)
 
 

@@ -13,7 +13,7 @@ import json
 import logging
 import time
 from collections.abc import Iterator
-from typing import Any
+from typing import IO, Any
 
 import httpx
 from django.conf import settings
@@ -46,6 +46,7 @@ class LabelStudioRejected(LabelStudioError):
 
 TRANSIENT_ERRORS = (httpx.ConnectError, httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError)
 TIMEOUT_ERRORS = (httpx.TimeoutException,)
+DOWNLOAD_CHUNK = 1 << 20  # bytes read from the socket and written to the file at a time
 
 
 class LabelStudioClient:
@@ -116,15 +117,46 @@ class LabelStudioClient:
                 if attempt < attempts and (idempotent or isinstance(error, httpx.ConnectError)):
                     self._wait(attempt, what, error)
                     continue
-                kind = "timed out" if isinstance(error, TIMEOUT_ERRORS) else "is not reachable"
-                raise LabelStudioUnavailable(
-                    f"Label Studio at {self.url} {kind} while trying to {what}: {error.__class__.__name__}: {error}"
-                ) from None
+                raise self._unreachable(what, error) from None
             if response.status_code >= 500 and attempt < attempts:
                 self._wait(attempt, what, f"HTTP {response.status_code}")
                 continue
             return self._decode(response, what=what, not_found=not_found)
         raise AssertionError("unreachable")  # the loop returns or raises
+
+    def download(
+        self, path: str, *, into: IO[bytes], what: str, params: dict | None = None, not_found: str | None = None
+    ) -> int:
+        """Stream a GET's body into a file a chunk at a time (retried from the start); the bytes written."""
+        http = self.sdk._client_wrapper.httpx_client
+        options = {"max_retries": 0, "timeout_in_seconds": settings.LABEL_STUDIO_EXPORT_TIMEOUT}
+        for attempt in range(1, self.retries + 2):
+            into.seek(0)
+            into.truncate()
+            try:
+                with http.stream(path, method="GET", params=params, request_options=options) as response:
+                    if response.status_code >= 500 and attempt <= self.retries:
+                        self._wait(attempt, what, f"HTTP {response.status_code}")
+                        continue
+                    if response.status_code >= 400:
+                        response.read()
+                        self._decode(response, what=what, not_found=not_found)
+                    for chunk in response.iter_bytes(DOWNLOAD_CHUNK):
+                        into.write(chunk)
+                    into.flush()
+                    return into.tell()
+            except TRANSIENT_ERRORS + TIMEOUT_ERRORS as error:
+                if attempt <= self.retries:
+                    self._wait(attempt, what, error)
+                    continue
+                raise self._unreachable(what, error) from None
+        raise AssertionError("unreachable")  # the loop returns or raises
+
+    def _unreachable(self, what: str, error: Exception) -> LabelStudioUnavailable:
+        kind = "timed out" if isinstance(error, TIMEOUT_ERRORS) else "is not reachable"
+        return LabelStudioUnavailable(
+            f"Label Studio at {self.url} {kind} while trying to {what}: {error.__class__.__name__}: {error}"
+        )
 
     def _wait(self, attempt: int, what: str, reason: object) -> None:
         delay = self.backoff * (2 ** (attempt - 1))
@@ -262,79 +294,38 @@ class LabelStudioClient:
         fields: str = "all",
         page_size: int = 500,
     ) -> Iterator[dict]:
-        """Tasks of a project, page by page, ordered by updated_at, optionally filtered.
+        """Tasks of a project in id order, a page at a time, optionally filtered.
 
-        With fields="all", each task carries its annotations, skipped ones too.
-        `include` narrows the fields of the task and of its annotations alike: name the
-        annotation fields wanted as well ("id,annotations,result,..."), or they come
-        back as id and updated_at only.
+        Each page asks for the tasks past the last id read, not for page N: a task that changes
+        while the list is read neither shifts the pages after it (and so makes one skip a task)
+        nor comes twice, and a deep page costs what the first does. With fields="all", each task
+        carries its annotations, skipped ones too. `include` narrows the fields of the task and
+        of its annotations alike: name the annotation fields wanted as well ("id,annotations,
+        result,..."), or they come back as id and updated_at only; it must name id.
         """
-        query: dict[str, Any] = {"ordering": ["tasks:updated_at"]}
-        if filters:
-            query["filters"] = {"conjunction": "and", "items": filters}
-        page = 1
+        last_id = 0
         while True:
-            try:
-                answer = self.request(
-                    "GET",
-                    "api/tasks/",
-                    what=f"list tasks of project {project_id}",
-                    params={
-                        "project": project_id,
-                        "page": page,
-                        "page_size": page_size,
-                        "fields": fields,
-                        **({"include": include} if include else {}),
-                        "query": json.dumps(query),
-                    },
-                    not_found="__last_page__",
-                )
-            except LabelStudioNotFound as error:
-                if str(error) == "__last_page__":
-                    return
-                raise
+            after = {"filter": "filter:tasks:id", "operator": "greater", "type": "Number", "value": last_id}
+            query = {"filters": {"conjunction": "and", "items": [*(filters or []), after]}, "ordering": ["tasks:id"]}
+            answer = self.request(
+                "GET",
+                "api/tasks/",
+                what=f"list tasks of project {project_id}",
+                params={
+                    "project": project_id,
+                    "page": 1,
+                    "page_size": page_size,
+                    "fields": fields,
+                    **({"include": include} if include else {}),
+                    "query": json.dumps(query),
+                },
+                not_found=f"Project {project_id} no longer exists on Label Studio at {self.url}.",
+            )
             tasks = answer.get("tasks", [])
             yield from tasks
             if len(tasks) < page_size:
                 return
-            page += 1
-
-    def export_tasks(self, project_id: int) -> list[dict]:
-        """Every task of the project with all its annotations, as Label Studio's JSON export.
-
-        Through an export snapshot, as Label Studio's own Export button does: the older
-        GET .../export is deprecated, slower, and gone from Enterprise. Community builds
-        the snapshot inside the POST, Enterprise in a queue (so its status is polled).
-        The snapshot is deleted once read.
-        """
-        exports = f"api/projects/{project_id}/exports"
-        not_found = f"Project {project_id} no longer exists on Label Studio at {self.url}."
-        timeout = settings.LABEL_STUDIO_EXPORT_TIMEOUT
-        deadline = time.monotonic() + timeout
-        snapshot = self.request(
-            "POST", f"{exports}/", what=f"export project {project_id}", body={"title": "annotate pull"},
-            idempotent=False, timeout=timeout, not_found=not_found,
-        )  # fmt: skip
-        path = f"{exports}/{snapshot['id']}"
-        try:
-            while snapshot.get("status") != "completed":
-                if snapshot.get("status") == "failed" or time.monotonic() > deadline:
-                    raise LabelStudioUnavailable(
-                        f"Label Studio at {self.url} could not export project {project_id}: export "
-                        f"{snapshot['id']} is {snapshot.get('status')} after {timeout:.0f} s."
-                    )
-                time.sleep(1)
-                snapshot = self.request("GET", path, what=f"check the export of project {project_id}",
-                                        not_found=not_found)  # fmt: skip
-            return self.request(
-                "GET", f"{path}/download", what=f"download the export of project {project_id}",
-                params={"exportType": "JSON"}, timeout=timeout, not_found=not_found,
-            )  # fmt: skip
-        finally:
-            try:
-                self.request("DELETE", path, what=f"delete export {snapshot['id']} of project {project_id}")
-            except LabelStudioError as error:
-                logger.warning("Label Studio at %s: export %s left behind: %s", self.url, snapshot["id"], error)
+            last_id = tasks[-1]["id"]
 
     def create_annotation(self, task_id: int, *, result: list, completed_by: int, lead_time: float,
                           was_cancelled: bool = False) -> dict:  # fmt: skip

@@ -271,6 +271,13 @@ class SyncRun(models.Model):
     deleted = models.PositiveIntegerField(default=0)
     unchanged = models.PositiveIntegerField(default=0)
     error = models.TextField(blank=True)
+    # A full pull reads a Label Studio export snapshot a page at a time and records here how far it got, in the
+    # page's own transaction: a retry after a failure or a killed worker resumes in the same snapshot.
+    export_id = models.PositiveIntegerField(null=True, blank=True)
+    export_applied = models.PositiveIntegerField(default=0, help_text="Tasks of the snapshot applied, from its start.")
+    export_requested_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the pull that asked for the snapshot started; the cursor stays before."
+    )
 
     class Meta:
         ordering = ["-started_at"]

@@ -15,6 +15,7 @@ from projects.datasets.queries import diff_dataset_versions
 from projects.evaluation.bad_cases import bad_case_batch_name, send_bad_cases
 from projects.evaluation.runs import evaluate_predictions
 from projects.labelstudio.client import LabelStudioClient
+from projects.labelstudio.exports import exported_tasks
 from projects.labelstudio.pull import pull_annotations
 from projects.labelstudio.push import push_batch
 from projects.models import (
@@ -228,7 +229,7 @@ def test_bad_cases_flow_back_through_label_studio_into_the_next_dataset_version(
     assert pushed.pushed == len(bad_case_ids)
     second_project = LabelStudioProject.objects.get(batch=second, kind=LabelStudioProject.Kind.LABELING)
     assert second_project.label_studio_id != LabelStudioProject.objects.get(batch=first).label_studio_id
-    live_tasks = LabelStudioClient.for_connection(vendor_connection).export_tasks(second_project.label_studio_id)
+    live_tasks = exported_tasks(LabelStudioClient.for_connection(vendor_connection), second_project.label_studio_id)
     assert len(live_tasks) == len(bad_case_ids)
 
     # 5. Labeled, pulled, accepted; version 2 adds exactly the bad cases' copies.

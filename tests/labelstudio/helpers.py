@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.utils.dateparse import parse_datetime
 
 from projects.labelstudio.client import LabelStudioClient
+from projects.labelstudio.exports import exported_tasks
 from projects.models import Annotation, AnnotatorAccount, LabelStudioProject, PushedTask
 from tests.factories import BatchFactory, LabelingProjectFactory, TaskFactory
 
@@ -56,7 +57,7 @@ def label_tasks(label_studio_project: LabelStudioProject, *, per_task: int = 2, 
 def assert_mirrors_label_studio_export(label_studio_project: LabelStudioProject) -> int:
     """Annotations in annotate equal Label Studio's own export of the project, field by field."""
     client = LabelStudioClient.for_connection(label_studio_project.connection)
-    exported = client.export_tasks(label_studio_project.label_studio_id)
+    exported = exported_tasks(client, label_studio_project.label_studio_id)
     links = dict(
         PushedTask.objects.filter(label_studio_project=label_studio_project).values_list(
             "label_studio_task_id", "task_id"

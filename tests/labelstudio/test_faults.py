@@ -7,6 +7,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from projects.labelstudio.client import LabelStudioClient
+from projects.labelstudio.exports import exported_tasks
 from projects.labelstudio.pull import PullFailed, pull_annotations
 from projects.labelstudio.push import push_batch
 from projects.models import Annotation, LabelStudioProject, PushedTask, SyncRun
@@ -18,7 +19,7 @@ pytestmark = pytest.mark.labelstudio
 
 def _remote_annotate_ids(label_studio_project: LabelStudioProject) -> list[int]:
     client = LabelStudioClient.for_connection(label_studio_project.connection)
-    return [task["meta"]["annotate_task_id"] for task in client.export_tasks(label_studio_project.label_studio_id)]
+    return [task["meta"]["annotate_task_id"] for task in exported_tasks(client, label_studio_project.label_studio_id)]
 
 
 def test_label_studio_stopped_in_the_middle_of_a_push(vendor_connection, running_label_studio, fast_retries, settings):

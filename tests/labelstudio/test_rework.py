@@ -6,6 +6,7 @@ import pytest
 from django.core.management import call_command
 
 from projects.labelstudio.client import LabelStudioClient, LabelStudioUnavailable
+from projects.labelstudio.exports import exported_tasks
 from projects.labelstudio.pull import pull_annotations
 from projects.labelstudio.push import push_batch
 from projects.labelstudio.rework import FEEDBACK_KEY, REJECTED_MODEL_VERSION, import_rework
@@ -68,7 +69,7 @@ def test_rejected_annotation_is_reworked_in_label_studio_and_comes_back_linked(v
     assert "rework" in live["title"]
     assert live["maximum_annotations"] == 1
     assert f'<Text name="{FEEDBACK_KEY}" value="${FEEDBACK_KEY}"/>' in live["label_config"]
-    [task] = client.export_tasks(rework_project.label_studio_id)
+    [task] = exported_tasks(client, rework_project.label_studio_id)
     assert task["id"] == rework.label_studio_task_id
     assert task["data"][FEEDBACK_KEY] == f"Wrong scenario (major): {COMMENT}"
     assert task["data"]["message"] == rejected.task.data["message"]
@@ -105,7 +106,7 @@ def test_rejected_annotation_is_reworked_in_label_studio_and_comes_back_linked(v
     call_command("send_rework", batch.pk, "--by", manager.username)
 
     assert Rework.objects.filter(annotation__task__batch=batch).count() == 1
-    assert len(client.export_tasks(rework_project.label_studio_id)) == 1
+    assert len(exported_tasks(client, rework_project.label_studio_id)) == 1
     assert LabelStudioProject.objects.filter(batch=batch).count() == 2
     again = pull_annotations(label_studio_project=rework_project, actor=SYSTEM)
     assert (again.created, again.updated, again.deleted) == (0, 0, 0)
@@ -150,7 +151,7 @@ def test_rework_that_reached_label_studio_before_a_failure_is_recorded_not_sent_
     assert (result.sent, result.recovered) == (0, 1)
     rework = Rework.objects.get(annotation=rejected)
     client = LabelStudioClient.for_connection(vendor_connection)
-    assert [task["id"] for task in client.export_tasks(rework.label_studio_project.label_studio_id)] == [
+    assert [task["id"] for task in exported_tasks(client, rework.label_studio_project.label_studio_id)] == [
         rework.label_studio_task_id
     ]
     assert LabelStudioProject.objects.filter(batch=batch, kind=LabelStudioProject.Kind.REWORK).count() == 1
