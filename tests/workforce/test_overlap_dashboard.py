@@ -61,7 +61,8 @@ def test_the_dashboard_shows_dynamic_overlap_against_fixed_and_the_admin_lists_e
 
     page = client.get(f"/admin/projects/labelingproject/{project.pk}/dashboard/").content.decode()
 
-    section = page.split('id="dynamic-overlap"')[1]
+    assert page.count('id="dynamic-overlap"') == 1  # once, in the page's content, not its breadcrumbs
+    section = page.split('<div class="dashboard">')[1].split('id="dynamic-overlap"')[1]
     cells = section.split('class="overlap-row"')[1].split("</tr>")[0]
     assert [cell.split("</td>")[0] for cell in cells.split('<td class="number">')[1:]] == [
         "4", "10", "12", "17%", "2", "1"
