@@ -11,7 +11,7 @@ from django.db.models import QuerySet, Sum
 
 from projects.errors import Refusal
 from projects.models import Batch, LabelingProject, LabelTally, Vendor, VendorRate
-from projects.reporting.tallies import refresh_stale_tallies
+from projects.reporting.tallies import project_label_tallies, refresh_stale_tallies
 
 
 class MixedCurrencies(Refusal):
@@ -58,13 +58,7 @@ def batch_costs(*, batch: Batch) -> list[CostFigures]:
 def vendor_costs(*, project: LabelingProject, start: date | None = None, end: date | None = None) -> list[CostFigures]:
     """Cost of the project's labels per vendor over all its batches, made on local days start..end (both included,
     either open); reads only."""
-    refresh_stale_tallies(project_id=project.pk)
-    tallies = LabelTally.objects.filter(batch__project=project)
-    if start is not None:
-        tallies = tallies.filter(day__gte=start)
-    if end is not None:
-        tallies = tallies.filter(day__lte=end)
-    return _costs(tallies)
+    return _costs(project_label_tallies(project, start, end))
 
 
 def _costs(tallies: QuerySet[LabelTally]) -> list[CostFigures]:

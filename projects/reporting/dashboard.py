@@ -13,15 +13,15 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Max, Min, Q, QuerySet, Sum
+from django.db.models import Count, Max, Min, Q, Sum
 from django.utils import timezone
 
-from projects.models import Annotation, Annotator, Batch, LabelingProject, LabelTally, Review, SlaStatus
+from projects.models import Annotation, Annotator, Batch, LabelingProject, Review, SlaStatus
 from projects.quality.anomalies.snapshots import current_flags
 from projects.quality.stats.anomalies import Flag
 from projects.quality.stats.intervals import wilson_interval
 from projects.reporting.costs import CostFigures, MixedCurrencies, vendor_costs
-from projects.reporting.tallies import refresh_stale_tallies
+from projects.reporting.tallies import project_label_tallies, refresh_stale_tallies
 from projects.sla import forecast
 from projects.sla.figures import measure_batch
 from projects.sla.queries import statuses_by_severity
@@ -120,22 +120,11 @@ def within_days(start: dt.date | None, end: dt.date | None, field_name: str) -> 
     return condition
 
 
-def _tallies(project: LabelingProject, start: dt.date | None, end: dt.date | None) -> QuerySet[LabelTally]:
-    """The project's label tallies for local days start..end (both included, either open), stale batches recounted."""
-    refresh_stale_tallies(project_id=project.pk)
-    tallies = LabelTally.objects.filter(batch__project=project)
-    if start is not None:
-        tallies = tallies.filter(day__gte=start)
-    if end is not None:
-        tallies = tallies.filter(day__lte=end)
-    return tallies
-
-
 def annotated_tasks_by_day(
     *, project: LabelingProject, start: dt.date | None = None, end: dt.date | None = None
 ) -> dict[dt.date, int]:
     """Tasks counted on the local day of their first live annotation; one grouped query over the tallies."""
-    rows = _tallies(project, start, end).values("day").annotate(tasks=Sum("first_labels")).order_by("day")
+    rows = project_label_tallies(project, start, end).values("day").annotate(tasks=Sum("first_labels")).order_by("day")
     return {row["day"]: row["tasks"] for row in rows if row["tasks"]}
 
 
@@ -143,7 +132,7 @@ def labels_by_day(
     *, project: LabelingProject, start: dt.date | None = None, end: dt.date | None = None
 ) -> dict[dt.date, int]:
     """Live labels made per local day (throughput); one grouped query over the tallies."""
-    rows = _tallies(project, start, end).values("day").annotate(labels=Sum("labels")).order_by("day")
+    rows = project_label_tallies(project, start, end).values("day").annotate(labels=Sum("labels")).order_by("day")
     return {row["day"]: row["labels"] for row in rows}
 
 
@@ -152,7 +141,7 @@ def labels_by_vendor(
 ) -> list[tuple[str, int]]:
     """Live labels per vendor, most first; one grouped query over the tallies."""
     rows = (
-        _tallies(project, start, end)
+        project_label_tallies(project, start, end)
         .values("vendor__name")
         .annotate(labels=Sum("labels"))
         .order_by("-labels", "vendor__name")
@@ -209,7 +198,7 @@ def vendor_quality(
     names: dict[int, str] = {}
     gold: dict[int, list[int]] = defaultdict(lambda: [0, 0])
     rows = (
-        _tallies(project, start, end)
+        project_label_tallies(project, start, end)
         .filter(annotator__isnull=False, gold_labels__gt=0)
         .values("vendor_id", "vendor__name")
         .annotate(seen=Sum("gold_labels"), correct=Sum("gold_correct"))

@@ -21,10 +21,10 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from projects.models import Annotation, Batch, BatchTally, LabelTally, Rework, Task, VendorRate
+from projects.models import Annotation, Batch, BatchTally, LabelingProject, LabelTally, Rework, Task, VendorRate
 from projects.quality.stats.gold import gold_agrees
 
 LIVE = Q(is_deleted=False, was_cancelled=False)
@@ -172,3 +172,17 @@ def _replace_tallies(batch_id: int, rows: list[LabelTally], *, changes_before: i
         current.update(**task_counts, refreshed_at=timezone.now())
         # Left stale when a change landed while counting: the next refresh counts it again.
         current.filter(changes=changes_before).update(stale=False)
+
+
+def project_label_tallies(
+    project: LabelingProject, start: dt.date | None = None, end: dt.date | None = None
+) -> QuerySet[LabelTally]:
+    """The project's label tallies for local days start..end (both included, either open), stale batches
+    recounted first: what the dashboard's series and the costs read."""
+    refresh_stale_tallies(project_id=project.pk)
+    tallies = LabelTally.objects.filter(batch__project=project)
+    if start is not None:
+        tallies = tallies.filter(day__gte=start)
+    if end is not None:
+        tallies = tallies.filter(day__lte=end)
+    return tallies
