@@ -8,12 +8,12 @@ from django.utils.html import format_html
 
 from projects.admin.refusals import refusals_shown
 from projects.audit import Actor
+from projects.jobs import refresh_dashboards_task
 from projects.labelstudio.adoption import adopt_project
 from projects.labelstudio.connections import check_connection
 from projects.labelstudio.tenancy import TenancyRefused, find_shared_servers, refuse_shared_server
 from projects.models import LabelStudioConnection
 from projects.models.server_addresses import server_address
-from projects.reporting.refresh import refresh_dashboards
 
 
 class AdoptProjectForm(forms.Form):
@@ -128,7 +128,7 @@ class LabelStudioConnectionAdmin(admin.ModelAdmin):
                     project_slug=form.cleaned_data["project_slug"], batch_name=form.cleaned_data["batch_name"] or None,
                     actor=Actor.person(request.user, via="admin"),
                 )  # fmt: skip
-                refresh_dashboards()
+                refresh_dashboards_task.delay()  # the adopted history's tallies and flags, as after a pull
                 counts = result.annotations
                 self.message_user(
                     request,

@@ -2,10 +2,10 @@ from __future__ import annotations
 
 from django.core.management.base import CommandError
 
+from projects.jobs import refresh_dashboards_task
 from projects.labelstudio.adoption import adopt_project
 from projects.management.base import AnnotateCommand
 from projects.models import LabelStudioConnection
-from projects.reporting.refresh import refresh_dashboards
 
 
 class Command(AnnotateCommand):
@@ -31,7 +31,7 @@ class Command(AnnotateCommand):
             connection=found, label_studio_project_id=label_studio_project_id, project_slug=project,
             batch_name=batch, actor=self.actor,
         )  # fmt: skip
-        refresh_dashboards()
+        refresh_dashboards_task.delay()  # the adopted history's tallies and flags, as after a pull
         counts = result.annotations
         made = [
             "project created" if result.project_created else "project matched",
